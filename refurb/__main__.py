@@ -1,0 +1,3 @@
+from refurb.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""One runner for every external program refurb calls (dmidecode, smartctl, hdparm, nvme, lp...).
+
+It takes an argv list (never a shell string) and records what was run, its exit code, output and
+timing, so that a probe can be captured and an erasure record can show exactly what happened.
+Tests swap in :class:`ReplayRunner`, which answers from captured outputs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    started_at: str
+    duration_s: float
+    tool_version: str | None = None
+    found: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.found and self.returncode == 0
+
+    def to_dict(self, max_output: int | None = 20_000) -> dict[str, Any]:
+        """JSON-able form; long outputs are cut to keep event payloads small."""
+        data = asdict(self)
+        data["argv"] = list(self.argv)
+        if max_output is not None:
+            for key in ("stdout", "stderr"):
+                text = data[key]
+                if len(text) > max_output:
+                    data[key] = text[:max_output] + f"\n[... {len(text) - max_output} more chars]"
+        return data
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass
+class Runner:
+    """Runs programs for real. ``history`` keeps every result of this run, in order."""
+
+    timeout_s: float | None = 600.0
+    history: list[CommandResult] = field(default_factory=list)
+    env: Mapping[str, str] | None = None
+
+    def which(self, program: str) -> str | None:
+        return shutil.which(program)
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        input_text: str | None = None,
+        timeout_s: float | None = None,
+        tool_version: str | None = None,
+    ) -> CommandResult:
+        argv = tuple(str(a) for a in argv)
+        started = _now_iso()
+        t0 = time.perf_counter()
+        if self.which(argv[0]) is None:
+            result = CommandResult(
+                argv, 127, "", f"{argv[0]}: command not found", started, 0.0, tool_version, False
+            )
+        else:
+            try:
+                proc = subprocess.run(
+                    list(argv),
+                    input=input_text,
+                    capture_output=True,
+                    text=True,
+                    errors="replace",
+                    timeout=timeout_s or self.timeout_s,
+                    env=dict(self.env) if self.env is not None else None,
+                    check=False,
+                )
+                result = CommandResult(
+                    argv,
+                    proc.returncode,
+                    proc.stdout,
+                    proc.stderr,
+                    started,
+                    round(time.perf_counter() - t0, 4),
+                    tool_version,
+                )
+            except subprocess.TimeoutExpired as exc:
+                out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
+                result = CommandResult(
+                    argv,
+                    124,
+                    out,
+                    f"timed out after {exc.timeout} s",
+                    started,
+                    round(time.perf_counter() - t0, 4),
+                    tool_version,
+                )
+            except OSError as exc:
+                result = CommandResult(
+                    argv, 126, "", str(exc), started, 0.0, tool_version, found=False
+                )
+        self.history.append(result)
+        return result
+
+
+@dataclass
+class ReplayRunner(Runner):
+    """Answers from a table of captured outputs instead of running anything.
+
+    ``answers`` maps an argv tuple (or a callable deciding on the argv) to a CommandResult-like
+    tuple ``(returncode, stdout, stderr)``. Unknown commands answer "not found", as on a machine
+    without that tool.
+    """
+
+    answers: dict[tuple[str, ...], tuple[int, str, str]] = field(default_factory=dict)
+    fallback: Callable[[tuple[str, ...]], tuple[int, str, str] | None] | None = None
+
+    def which(self, program: str) -> str | None:
+        known = {argv[0] for argv in self.answers}
+        return f"/usr/bin/{program}" if program in known or self.fallback else None
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        input_text: str | None = None,
+        timeout_s: float | None = None,
+        tool_version: str | None = None,
+    ) -> CommandResult:
+        key = tuple(str(a) for a in argv)
+        answer = self.answers.get(key)
+        if answer is None and self.fallback is not None:
+            answer = self.fallback(key)
+        if answer is None:
+            result = CommandResult(
+                key, 127, "", f"{key[0]}: command not found", _now_iso(), 0.0, tool_version, False
+            )
+        else:
+            rc, out, err = answer
+            result = CommandResult(key, rc, out, err, _now_iso(), 0.0, tool_version)
+        self.history.append(result)
+        return result
