@@ -1,0 +1,156 @@
+"""The root command: global options and the one place where errors become exit codes.
+
+Command groups live in ``refurb/commands/<group>.py``. Nothing heavy (SQLAlchemy, the probe, the
+PDF and image libraries) is imported here, so ``refurb --help`` and ``--version`` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from refurb import __version__
+from refurb.env import Env
+from refurb.errors import RefurbError
+from refurb.exit import ExitStatus
+from refurb.i18n import _
+
+
+class RefurbGroup(TyperGroup):
+    """Runs a command and maps what escapes it to a message and an exit status."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RefurbError as exc:
+            env = ctx.obj if isinstance(ctx.obj, Env) else None
+            if env is not None and env.debug:
+                raise
+            report_error(exc.message, exc.hint)
+            raise typer.Exit(int(exc.exit_status)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
+            raise typer.Exit(int(ExitStatus.CTRL_C)) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            env = ctx.obj if isinstance(ctx.obj, Env) else None
+            if (env is not None and env.debug) or _is_usage_error(exc):
+                raise
+            report_error(
+                _("unexpected {kind}: {detail}").format(
+                    kind=type(exc).__name__, detail=str(exc).splitlines()[0] if str(exc) else ""
+                ),
+                _("run again with --debug to see where it happened"),
+            )
+            raise typer.Exit(int(ExitStatus.ERROR)) from None
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # Typer's own parameter errors must reach Typer so it prints usage and exits 2.
+    return isinstance(exc, typer.BadParameter) or type(exc).__name__ in {
+        "UsageError",
+        "BadParameter",
+        "MissingParameter",
+        "NoSuchOption",
+        "BadOptionUsage",
+        "BadArgumentUsage",
+    }
+
+
+def report_error(message: str, hint: str | None = None) -> None:
+    sys.stderr.write(_("refurb: error: {message}").format(message=message) + "\n")
+    if hint:
+        sys.stderr.write(_("hint: {hint}").format(hint=hint) + "\n")
+    sys.stderr.flush()
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"refurb {__version__}\n")
+        raise typer.Exit(0)
+
+
+app = typer.Typer(
+    cls=RefurbGroup,
+    name="refurb",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help=(
+        "Refurbish donated laptops and keep a trustworthy inventory of them.\n\n"
+        "Start with [bold]refurb init[/bold], then [bold]refurb intake new[/bold] for each laptop.\n\n"
+        "Example: refurb intake new --serial PF0ABC12 --donor 'City of Ghent'"
+    ),
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="REFURB_DB",
+        help="Database URL (sqlite:///path or postgresql+psycopg://...). Default: the local store.",
+        show_envvar=True,
+    ),
+    lang: str | None = typer.Option(
+        None, "--lang", help="Language of messages: nl, fr or en.", envvar="REFURB_LANG"
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version_callback,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    from refurb.config import load_config
+    from refurb.i18n import resolve_language, set_language
+
+    env = ctx.obj if isinstance(ctx.obj, Env) else Env()
+    ctx.obj = env
+    env.debug = env.debug or debug
+    if db:
+        env.db_url = db
+    if lang and lang.lower()[:2] not in ("nl", "fr", "en"):
+        raise typer.BadParameter(f"{lang!r}: choose nl, fr or en", param_hint="--lang")
+    try:
+        config = load_config(env.config_path)
+    except RefurbError:
+        config = {}
+    env.extra["config"] = config
+    env.lang = resolve_language(lang or env.lang or config.get("lang") or None, env.environ)
+    set_language(env.lang)
+
+
+def _register() -> None:
+    from refurb.commands import admin, device, init, intake
+
+    app.command("init", help=init.HELP)(init.init)
+    app.add_typer(intake.app, name="intake")
+    app.command("show", help=device.SHOW_HELP)(device.show)
+    app.command("list", help=device.LIST_HELP)(device.list_devices)
+    app.command("status", help=device.STATUS_HELP)(device.status)
+    app.add_typer(admin.app, name="admin")
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit status."""
+    try:
+        app(args=argv, prog_name="refurb")
+    except SystemExit as exc:
+        if exc.code is None:
+            return 0
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0

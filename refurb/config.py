@@ -1,0 +1,50 @@
+"""The site's settings: a small TOML file, readable by its owner only (it can hold a database URL)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from refurb.errors import InvalidInput, StoreError
+
+DEFAULTS: dict[str, Any] = {
+    "site": "",
+    "lang": "",
+    "inventory": "",
+    "label_url": "",
+}
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """The config merged over the defaults; a missing file is simply the defaults."""
+    data = dict(DEFAULTS)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return data
+    except OSError as exc:
+        raise StoreError(f"cannot read config {path}: {exc.strerror}") from exc
+    try:
+        data.update(tomllib.loads(raw.decode("utf-8")))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"config {path} is not valid TOML: {exc}") from exc
+    return data
+
+
+def save_config(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically with mode 0600: a half-written or world-readable config never exists."""
+    import tomli_w
+
+    clean = {k: v for k, v in data.items() if v is not None}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".toml.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            tomli_w.dump(clean, fh)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise StoreError(f"cannot write config {path}: {exc.strerror or exc}") from exc

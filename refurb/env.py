@@ -1,0 +1,112 @@
+"""The environment a command runs in, injectable so tests need no globals (httpie's Environment).
+
+Holds the consoles, whether we talk to a terminal, the home directories, the clock, the command
+runner and the chosen language. The CLI builds one per invocation; tests pass their own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from refurb.runner import Runner
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Env:
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    stdin_isatty: bool | None = None
+    stdout_isatty: bool | None = None
+    clock: Callable[[], datetime] = _utc_now
+    runner: Runner = field(default_factory=Runner)
+    db_url: str | None = None
+    debug: bool = False
+    lang: str | None = None
+    # Filled by the CLI from config/options; the core reads them from here.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.stdin_isatty is None:
+            self.stdin_isatty = sys.stdin.isatty() if sys.stdin else False
+        if self.stdout_isatty is None:
+            self.stdout_isatty = sys.stdout.isatty() if sys.stdout else False
+
+    # -- directories -------------------------------------------------------------------------
+    @cached_property
+    def home(self) -> Path | None:
+        """REFURB_HOME: one folder for data and config (tests, portable USB sticks)."""
+        value = self.environ.get("REFURB_HOME")
+        return Path(value).expanduser() if value else None
+
+    @property
+    def data_dir(self) -> Path:
+        if self.home is not None:
+            return self.home
+        from platformdirs import user_data_path
+
+        return user_data_path("refurb", appauthor=False)
+
+    @property
+    def config_dir(self) -> Path:
+        if self.home is not None:
+            return self.home
+        from platformdirs import user_config_path
+
+        return user_config_path("refurb", appauthor=False)
+
+    @property
+    def config_path(self) -> Path:
+        return self.config_dir / "config.toml"
+
+    @property
+    def default_db_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'refurb.db'}"
+
+    @property
+    def database_url(self) -> str:
+        return self.db_url or self.environ.get("REFURB_DB") or self.default_db_url
+
+    # -- people and places -------------------------------------------------------------------
+    @property
+    def actor(self) -> str:
+        return (
+            self.environ.get("REFURB_ACTOR")
+            or self.environ.get("SUDO_USER")
+            or self.environ.get("USER")
+            or "unknown"
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    # -- output (the CLI side only; the core never touches these) ----------------------------
+    @cached_property
+    def out(self) -> Console:
+        from rich.console import Console
+
+        return Console(file=sys.stdout, highlight=False, soft_wrap=False)
+
+    @cached_property
+    def err(self) -> Console:
+        from rich.console import Console
+
+        return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+    def print_json(self, data: Any) -> None:
+        """Plain JSON on stdout, one document, for scripts."""
+        import json
+
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
