@@ -1271,6 +1271,12 @@ def os_readiness(spec: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
             items.append(_os_item("secure_boot", True, text))
         elif facts.secure_boot_capable is False:
             items.append(_os_item("secure_boot", False, _("no Secure Boot (legacy BIOS firmware)")))
+        elif facts.secure_boot is False:
+            text = _(
+                "Secure Boot is off (or the stick was started in legacy mode):"
+                " check that the firmware setup can switch it on"
+            )
+            items.append(_os_item("secure_boot", None, text))
         else:
             items.append(
                 _os_item(
@@ -1498,3 +1504,31 @@ def latest_probe(events: Iterable[Any]) -> dict[str, Any] | None:
         if isinstance(payload, Mapping) and isinstance(payload.get("probe"), Mapping):
             found = dict(payload["probe"])
     return found
+
+
+def describe_requirements(profile: Profile, rules: Rules) -> list[str]:
+    """A profile's requirements in plain words, for `refurb grade profiles`."""
+    req = profile.require
+    out: list[str] = []
+    if profile.fallback:
+        out.append(_("when no other profile fits"))
+    if "grade" in req:
+        out.append(_("grade {grade} or better").format(grade=req["grade"]))
+    if "ram_gb" in req:
+        out.append(_("at least {n} GB RAM").format(n=fmt_num(req["ram_gb"])))
+    if req.get("ssd"):
+        out.append(_("an SSD"))
+    if "storage_gb" in req:
+        out.append(_("at least {n} GB storage").format(n=fmt_num(req["storage_gb"])))
+    if req.get("healthy_storage"):
+        out.append(_("healthy storage"))
+    if "battery_pct" in req:
+        out.append(_("battery at least {n} %").format(n=fmt_num(req["battery_pct"])))
+    if "cpu_year" in req:
+        out.append(_("processor from {n} or newer").format(n=fmt_num(req["cpu_year"])))
+    if req.get("checks"):
+        names = ", ".join(rules.checks[c].display() for c in req["checks"])
+        out.append(_("working: {names}").format(names=names))
+    if req.get("windows11"):
+        out.append(_("ready for Windows 11"))
+    return out
