@@ -15,10 +15,25 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from refurb.runner import Runner
-
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from refurb.runner import Runner
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
+def _default_runner() -> Runner:
+    from refurb.runner import Runner
+
+    return Runner()
 
 
 def _utc_now() -> datetime:
@@ -31,7 +46,7 @@ class Env:
     stdin_isatty: bool | None = None
     stdout_isatty: bool | None = None
     clock: Callable[[], datetime] = _utc_now
-    runner: Runner = field(default_factory=Runner)
+    runner: Runner = field(default_factory=lambda: _default_runner())
     db_url: str | None = None
     debug: bool = False
     lang: str | None = None
@@ -86,7 +101,7 @@ class Env:
             self.environ.get("REFURB_ACTOR")
             or self.environ.get("SUDO_USER")
             or self.environ.get("USER")
-            or "unknown"
+            or _login_name()
         )
 
     def now(self) -> datetime:
