@@ -419,6 +419,7 @@ class CpuRule:
     year: int | None
     tier: str | None
     windows11: bool | None
+    bits: int | None = None
 
 
 @dataclass
@@ -541,6 +542,9 @@ _CPU_SCHEMA = {
         else _('expected "entry" or "mainstream", got {value!r}').format(value=v)
     ),
     "windows11": _want_bool,
+    "bits": lambda v: (
+        None if v in (32, 64) else _("expected 32 or 64, got {value!r}").format(value=v)
+    ),
 }
 
 
@@ -580,6 +584,7 @@ def load_cpu_rules(config_dir: Path | None = None) -> list[CpuRule]:
                     int(year) if year is not None else None,
                     entry.get("tier"),
                     entry.get("windows11"),
+                    entry.get("bits"),
                 )
             )
     return rules
@@ -597,6 +602,7 @@ class CpuClass:
     year: int | None
     tier: str | None
     windows11: bool | None
+    bits: int | None = None
 
 
 def classify_cpu(model: str | None, rules: Iterable[CpuRule]) -> CpuClass:
@@ -606,7 +612,7 @@ def classify_cpu(model: str | None, rules: Iterable[CpuRule]) -> CpuClass:
     clean = re.sub(r"\s+", " ", model).strip()
     for rule in rules:
         if rule.pattern.search(clean):
-            return CpuClass(clean, rule.name, rule.year, rule.tier, rule.windows11)
+            return CpuClass(clean, rule.name, rule.year, rule.tier, rule.windows11, rule.bits)
     return CpuClass(clean, None, None, None, None)
 
 
@@ -616,6 +622,7 @@ class Facts:
     arch: str | None
     cores: int | None
     max_mhz: float | None
+    base_mhz: float | None  # the "@ 1.60GHz" in the name: a lower bound when max_mhz is unknown
     ram_gb: float | None
     ram_estimated: bool
     disks: list[dict[str, Any]]  # internal disks (not USB sticks)
@@ -751,17 +758,23 @@ def facts_from_probe(probe: Mapping[str, Any], cpu_rules: Iterable[CpuRule]) -> 
     healths = [h for h in (_battery_health(b) for b in batteries) if h is not None]
     chassis = str(system.get("chassis_type") or "").strip().lower()
 
+    model = cpu.get("model") if isinstance(cpu.get("model"), str) else None
+    family = classify_cpu(model, cpu_rules)
     arch = str(cpu.get("arch") or "").strip().lower() or None
     arch = _ARCH_ALIASES.get(arch, arch) if arch else None
+    if arch is None and family.year is not None:
+        # A dated x86 family (read from DMI alone): 64-bit unless the data says otherwise.
+        arch = "i686" if family.bits == 32 else "x86_64"
     enabled, capable = _secure_boot(probe.get("secure_boot"))
     cores = _num(cpu.get("cores"))
+    max_mhz = _num(cpu.get("max_mhz"))
+    base = re.search(r"@\s*(\d+(?:\.\d+)?)\s*GHz", model or "", re.IGNORECASE)
     return Facts(
-        cpu=classify_cpu(
-            cpu.get("model") if isinstance(cpu.get("model"), str) else None, cpu_rules
-        ),
+        cpu=family,
         arch=arch,
         cores=int(cores) if cores else None,
-        max_mhz=_num(cpu.get("max_mhz")),
+        max_mhz=max_mhz,
+        base_mhz=float(base.group(1)) * 1000 if base else None,
         ram_gb=ram_gb,
         ram_estimated=estimated,
         disks=[dict(d) for d in disks],
@@ -1201,19 +1214,15 @@ def os_readiness(spec: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
                 )
             )
     if "cpu_mhz" in spec:
-        if facts.max_mhz is None:
+        need = spec["cpu_mhz"]
+        speed = facts.max_mhz
+        if speed is None and facts.base_mhz is not None and facts.base_mhz >= need:
+            speed = facts.base_mhz  # the base clock already suffices
+        if speed is None:
             items.append(_os_item("cpu_mhz", None, _("processor speed unknown")))
         else:
-            ok = facts.max_mhz >= spec["cpu_mhz"]
-            items.append(
-                _os_item(
-                    "cpu_mhz",
-                    ok,
-                    _("{mhz} MHz, needs {need} MHz").format(
-                        mhz=fmt_num(facts.max_mhz), need=fmt_num(spec["cpu_mhz"])
-                    ),
-                )
-            )
+            text = _("{mhz} MHz, needs {need} MHz").format(mhz=fmt_num(speed), need=fmt_num(need))
+            items.append(_os_item("cpu_mhz", speed >= need, text))
     if "ram_gb" in spec:
         if facts.ram_gb is None:
             items.append(_os_item("ram", None, _("memory size unknown")))

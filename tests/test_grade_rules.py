@@ -10,11 +10,21 @@ from refurb.grading import classify_cpu, load_cpu_rules, load_rules
 
 # Every processor in the real DMI dumps: family, first year, entry tier, on Microsoft's list.
 FIXTURE_CPUS = {
-    "acer-aspire-a315-22-142ea971be41.txt": ("AMD A-series (Stoney / Bristol Ridge)", 2016, "entry", False),
+    "acer-aspire-a315-22-142ea971be41.txt": (
+        "AMD A-series (Stoney / Bristol Ridge)",
+        2016,
+        "entry",
+        False,
+    ),
     "acer-travelmate-p214-906fa40fd033.txt": ("Intel Core 11th gen", 2020, "mainstream", True),
     "apple-macbookpro11-5-f8234a9f336b.txt": ("Intel Core 4th gen", 2013, "mainstream", False),
     "asus-x541sa-09ef9a682f0a.txt": ("Intel Celeron/Pentium (Braswell)", 2015, "entry", False),
-    "clevo-nl40-50gu-a04c1628fdf5.txt": ("Intel Celeron/Pentium (Gemini Lake Refresh)", 2019, "entry", True),
+    "clevo-nl40-50gu-a04c1628fdf5.txt": (
+        "Intel Celeron/Pentium (Gemini Lake Refresh)",
+        2019,
+        "entry",
+        True,
+    ),
     "dell-inspiron-15-3567-5aee3b5f98a8.txt": ("Intel Core 7th gen", 2016, "mainstream", False),
     "dell-latitude-7390-d815a0ca9f13.txt": ("Intel Core 8th gen", 2017, "mainstream", True),
     "dell-latitude-e6440-d9b531f849c0.txt": ("Intel Core 4th gen", 2013, "mainstream", False),
@@ -22,19 +32,69 @@ FIXTURE_CPUS = {
     "hp-elitebook-840-g3-003d6485db70.txt": ("Intel Core 6th gen", 2015, "mainstream", False),
     "hp-pavilion-notebook-d7621e392fc4.txt": ("Intel Core 6th gen", 2015, "mainstream", False),
     "hp-probook-450-g5-657654f8fb9e.txt": ("Intel Core 8th gen", 2017, "mainstream", True),
-    "lenovo-ideapad-320-15ikb-80yh-57a98c382774.txt": ("Intel Core 7th gen", 2016, "mainstream", False),
-    "lenovo-thinkpad-e480-20kns0e200-e8b33ad07da0.txt": ("Intel Core 8th gen", 2017, "mainstream", True),
-    "lenovo-thinkpad-l13-yoga-gen-2-20vk0019us-9840c5a6b185.txt": ("Intel Core 11th gen", 2020, "mainstream", True),
-    "lenovo-thinkpad-t430-23426qu-fc86c41aae55.txt": ("Intel Core 3rd gen", 2012, "mainstream", False),
-    "lenovo-thinkpad-t460-20fma03mcl-3db08df74c99.txt": ("Intel Core 6th gen", 2015, "mainstream", False),
-    "lenovo-thinkpad-t470-w10dg-20jns0ld02-c2c00f2d6f27.txt": ("Intel Core 6th gen", 2015, "mainstream", False),
-    "lenovo-thinkpad-t480-20l6s01w00-f4ace26af601.txt": ("Intel Core 8th gen", 2017, "mainstream", True),
-    "lenovo-thinkpad-x1-carbon-6th-20kgs23s00-c5381c43d554.txt": ("Intel Core 8th gen", 2017, "mainstream", True),
-    "lenovo-thinkpad-x230-23252eg-d91d92f705f1.txt": ("Intel Core 3rd gen", 2012, "mainstream", False),
+    "lenovo-ideapad-320-15ikb-80yh-57a98c382774.txt": (
+        "Intel Core 7th gen",
+        2016,
+        "mainstream",
+        False,
+    ),
+    "lenovo-thinkpad-e480-20kns0e200-e8b33ad07da0.txt": (
+        "Intel Core 8th gen",
+        2017,
+        "mainstream",
+        True,
+    ),
+    "lenovo-thinkpad-l13-yoga-gen-2-20vk0019us-9840c5a6b185.txt": (
+        "Intel Core 11th gen",
+        2020,
+        "mainstream",
+        True,
+    ),
+    "lenovo-thinkpad-t430-23426qu-fc86c41aae55.txt": (
+        "Intel Core 3rd gen",
+        2012,
+        "mainstream",
+        False,
+    ),
+    "lenovo-thinkpad-t460-20fma03mcl-3db08df74c99.txt": (
+        "Intel Core 6th gen",
+        2015,
+        "mainstream",
+        False,
+    ),
+    "lenovo-thinkpad-t470-w10dg-20jns0ld02-c2c00f2d6f27.txt": (
+        "Intel Core 6th gen",
+        2015,
+        "mainstream",
+        False,
+    ),
+    "lenovo-thinkpad-t480-20l6s01w00-f4ace26af601.txt": (
+        "Intel Core 8th gen",
+        2017,
+        "mainstream",
+        True,
+    ),
+    "lenovo-thinkpad-x1-carbon-6th-20kgs23s00-c5381c43d554.txt": (
+        "Intel Core 8th gen",
+        2017,
+        "mainstream",
+        True,
+    ),
+    "lenovo-thinkpad-x230-23252eg-d91d92f705f1.txt": (
+        "Intel Core 3rd gen",
+        2012,
+        "mainstream",
+        False,
+    ),
     "medion-akoya-e6416-9436c567d073.txt": ("Intel Core 5th gen", 2015, "mainstream", False),
-    "toshiba-satellite-l650-adc789099f5a.txt": ("Intel Celeron/Pentium (Arrandale)", 2010, "entry", False),
+    "toshiba-satellite-l650-adc789099f5a.txt": (
+        "Intel Celeron/Pentium (Arrandale)",
+        2010,
+        "entry",
+        False,
+    ),
     "whitelabel-placeholder-588547542e72.txt": ("Intel Core 4th gen", 2013, "mainstream", False),
-}  # fmt: skip
+}
 
 # Processor names as the kernel / DMI print them, beyond the dumps (Intel ARK, AMD product names).
 MORE_CPUS = [
@@ -45,7 +105,11 @@ MORE_CPUS = [
     ("AMD Ryzen 7 5800H with Radeon Graphics", "AMD Ryzen 5000", True),
     ("AMD Ryzen AI 9 HX 370 w/ Radeon 890M", "AMD Ryzen AI (2024)", True),
     ("AMD Athlon Silver 3050U with Radeon Graphics", "AMD Athlon (Zen)", True),
-    ("AMD A6-9225 RADEON R4, 5 COMPUTE CORES 2C+3G", "AMD A-series (Stoney / Bristol Ridge)", False),
+    (
+        "AMD A6-9225 RADEON R4, 5 COMPUTE CORES 2C+3G",
+        "AMD A-series (Stoney / Bristol Ridge)",
+        False,
+    ),
     ("AMD E-350 Processor", "AMD A/E-series (2011-2013)", False),
     ("Intel(R) Core(TM) i5-1035G1 CPU @ 1.00GHz", "Intel Core 10th gen", True),
     ("Intel(R) Core(TM) i5-10210U CPU @ 1.60GHz", "Intel Core 10th gen", True),
@@ -60,14 +124,33 @@ MORE_CPUS = [
     ("Intel(R) Core(TM) i7 CPU       Q 720  @ 1.60GHz", "Intel Core 1st gen", False),
     ("Intel(R) Core(TM) i5-520M CPU @ 2.40GHz", "Intel Core 1st gen", False),
     ("Intel(R) Core(TM)2 Duo CPU     T6600  @ 2.20GHz", "Intel Core 2", False),
-    ("Intel(R) Celeron(R) N4020 CPU @ 1.10GHz", "Intel Celeron/Pentium (Gemini Lake Refresh)", True),
+    (
+        "Intel(R) Celeron(R) N4020 CPU @ 1.10GHz",
+        "Intel Celeron/Pentium (Gemini Lake Refresh)",
+        True,
+    ),
     ("Intel(R) Celeron(R) N4000 CPU @ 1.10GHz", "Intel Celeron/Pentium (Gemini Lake)", False),
     ("Intel(R) Celeron(R) CPU 847 @ 1.10GHz", "Intel Celeron/Pentium (Sandy Bridge)", False),
     ("Intel(R) Pentium(R) CPU 4415U @ 2.30GHz", "Intel Celeron/Pentium (Kaby Lake)", False),
-    ("Intel(R) Pentium(R) Gold 5405U CPU @ 2.30GHz", "Intel Celeron/Pentium (Whiskey / Amber Lake)", True),
+    (
+        "Intel(R) Pentium(R) Gold 5405U CPU @ 2.30GHz",
+        "Intel Celeron/Pentium (Whiskey / Amber Lake)",
+        True,
+    ),
     ("Intel(R) N100", "Intel Processor N-series (Alder Lake-N)", True),
-    ("Intel(R) Atom(TM) CPU N270   @ 1.60GHz", "Intel Atom (netbook era)", False),
-    ("Intel(R) Atom(TM) x5-Z8350  CPU @ 1.44GHz", "Intel Atom x5/x7 (Cherry Trail / Apollo Lake)", False),
+    ("Intel(R) Atom(TM) CPU N270   @ 1.60GHz", "Intel Atom (32-bit netbook era)", False),
+    ("Intel(R) Atom(TM) CPU N450   @ 1.66GHz", "Intel Atom (netbook era)", False),
+    ("Intel(R) Pentium(R) M processor 1.73GHz", "Intel Pentium M / Celeron M / Pentium 4", False),
+    (
+        "Intel(R) Pentium(R) Dual  CPU  T2390  @ 1.86GHz",
+        "Intel Pentium / Celeron (Core 2 era)",
+        False,
+    ),
+    (
+        "Intel(R) Atom(TM) x5-Z8350  CPU @ 1.44GHz",
+        "Intel Atom x5/x7 (Cherry Trail / Apollo Lake)",
+        False,
+    ),
     ("Intel(R) Xeon(R) CPU E3-1505M v5 @ 2.80GHz", None, None),
 ]
 
@@ -118,7 +201,12 @@ def test_shipped_profiles():
         "screen", "keyboard", "touchpad", "webcam", "wifi", "audio", "usb", "hinges", "case"
     }  # fmt: skip
     win = rules.os["windows11"]
-    assert (win["ram_gb"], win["storage_gb"], win["tpm"], win["secure_boot"]) == (4, 64, "2.0", True)
+    assert (win["ram_gb"], win["storage_gb"], win["tpm"], win["secure_boot"]) == (
+        4,
+        64,
+        "2.0",
+        True,
+    )
 
 
 def test_unknown_profile_lists_the_known_ones():
@@ -178,16 +266,36 @@ windows11 = true
 
 BAD_FILES = [
     # (file content, line number, words that must be in the message)
-    ("[profile.school.require]\nram_gb = 8\nbattery_pct 60\n", 3, ["not valid TOML", "battery_pct"]),
-    ("[profile.school.require]\nram_gb = \"eight\"\n", 2, ["profile.school.require.ram_gb", "number"]),
-    ("[profile.school.require]\n\nram_gbb = 8\n", 3, ["profile.school.require.ram_gbb", "unknown key"]),
-    ("[profile.basic]\nrequire = { grade = \"E\" }\n", 2, ["profile.basic.require.grade", "A, B, C or D"]),
+    (
+        "[profile.school.require]\nram_gb = 8\nbattery_pct 60\n",
+        3,
+        ["not valid TOML", "battery_pct"],
+    ),
+    (
+        '[profile.school.require]\nram_gb = "eight"\n',
+        2,
+        ["profile.school.require.ram_gb", "number"],
+    ),
+    (
+        "[profile.school.require]\n\nram_gbb = 8\n",
+        3,
+        ["profile.school.require.ram_gbb", "unknown key"],
+    ),
+    (
+        '[profile.basic]\nrequire = { grade = "E" }\n',
+        2,
+        ["profile.basic.require.grade", "A, B, C or D"],
+    ),
     ("[grades]\nbattery_pct = [40, 60, 80]\n", 2, ["grades.battery_pct", "highest first"]),
-    ("[checks.keyboard]\narea = \"looks\"\n", 2, ["checks.keyboard.area", "function"]),
-    ("\n[profile.school.require]\nchecks = [\"webcam\", \"joystick\"]\n", 3, ["profile.school.require.checks", "joystick"]),
-    ("default = \"library\"\n", 1, ["default", "library", "school"]),
+    ('[checks.keyboard]\narea = "looks"\n', 2, ["checks.keyboard.area", "function"]),
+    (
+        '\n[profile.school.require]\nchecks = ["webcam", "joystick"]\n',
+        3,
+        ["profile.school.require.checks", "joystick"],
+    ),
+    ('default = "library"\n', 1, ["default", "library", "school"]),
     ("[os.windows11]\ntpm = 2\n", 2, ["os.windows11.tpm", "2.0"]),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("text", "line", "words"), BAD_FILES, ids=[w[0] for _, _, w in BAD_FILES])

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support_grade import OS_FIXTURES
+from support_grade import ISO, OS_FIXTURES, coreutils_sums, make_iso, needs_sha256sum
 
 from refurb.errors import InvalidInput, NotFound, Refused
 from refurb.osinstall import (
@@ -23,27 +21,6 @@ from refurb.osinstall import (
     parse_sums,
     read_running_os,
 )
-
-ISO = "linuxmint-22.1-cinnamon-64bit.iso"
-
-
-def make_iso(folder: Path, size: int = 3 * 1024 * 1024 + 12345, name: str = ISO) -> Path:
-    path = folder / name
-    path.write_bytes(os.urandom(size))
-    return path
-
-
-def coreutils_sums(iso: Path, *extra: Path, tag: bool = False) -> Path:
-    """A SHA256SUMS file written by coreutils' sha256sum (an independent implementation)."""
-    argv = ["sha256sum", "--binary"] + (["--tag"] if tag else [])
-    names = [p.name for p in (*extra, iso)]
-    out = subprocess.run(argv + names, cwd=iso.parent, capture_output=True, text=True, check=True)
-    sums = iso.parent / ("SHA256SUMS.tag" if tag else "SHA256SUMS")
-    sums.write_text(out.stdout)
-    return sums
-
-
-needs_sha256sum = pytest.mark.skipif(shutil.which("sha256sum") is None, reason="coreutils")
 
 
 @needs_sha256sum
@@ -110,7 +87,10 @@ def test_iso_missing_from_sums_is_refused(tmp_path):
     iso = make_iso(tmp_path)
     with pytest.raises(Refused) as err:
         check_iso(iso, sums)
-    assert "not listed" in err.value.message and "ubuntu-24.04.1-desktop-amd64.iso" in err.value.message
+    assert (
+        "not listed" in err.value.message
+        and "ubuntu-24.04.1-desktop-amd64.iso" in err.value.message
+    )
 
 
 def test_md5_list_is_not_a_sha256_file(tmp_path):
@@ -194,7 +174,12 @@ def test_record_needs_image_and_version():
         build_record(image="  ", version="1")
     with pytest.raises(InvalidInput, match="--version"):
         build_record(image="Ubuntu", version=None)
-    running = {"image": "Linux Mint", "version": "22.1", "edition": None, "os_release": {"ID": "linuxmint"}}
+    running = {
+        "image": "Linux Mint",
+        "version": "22.1",
+        "edition": None,
+        "os_release": {"ID": "linuxmint"},
+    }
     record = build_record(image=None, version=None, edition="Cinnamon", running=running)
     assert record["image"] == "Linux Mint" and record["edition"] == "Cinnamon"
     assert record["from_running"] is True and record["os_release"] == {"ID": "linuxmint"}
