@@ -141,3 +141,10 @@ def test_help_has_an_example(run_cli):
     for args in (["grade", "--help"], ["grade", "profiles", "--help"], ["grade", "X", "--help"]):
         out = run_cli(*args, expect=0).stdout
         assert "Example: refurb grade" in out, args
+
+
+def test_ctrl_c_while_asking_records_nothing(run_cli, t480):
+    env = Env(stdin_isatty=True)
+    result = run_cli("grade", t480, input="ow\x03", env=env)
+    assert result.exit_code == 130, result
+    assert events(t480, "grade") == []

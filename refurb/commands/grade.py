@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from refurb.env import Env
 from refurb.i18n import _
@@ -46,6 +46,14 @@ class _GradeGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+class _GradeCommand(TyperCommand):
+    """Shows its usage as `refurb grade ASSET [OPTIONS]`: its own name is an internal detail."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        path = ctx.parent.command_path if ctx.parent is not None else ctx.command_path
+        formatter.write_usage(path, "ASSET [OPTIONS]")
+
+
 app = typer.Typer(cls=_GradeGroup, help=HELP, no_args_is_help=True)
 
 
@@ -55,7 +63,7 @@ def _load_rules(env: Env) -> Rules:
     return load_rules(env.config_dir)
 
 
-@app.command("device", hidden=True, help=DEVICE_HELP)
+@app.command("device", cls=_GradeCommand, hidden=True, help=DEVICE_HELP)
 def grade_device(
     ctx: typer.Context,
     asset: str = typer.Argument(..., help="Asset id, e.g. RF-7K3QM-X4T2A (RF- may be left out)."),
@@ -128,6 +136,9 @@ def _read_key(env: Env, question: str, legend: str, keys: str) -> str:
     env.err.print(f"{question} [dim]({legend})[/dim] ", end="")
     while True:
         key = typer.getchar(echo=False)
+        if key == "\x03":  # Ctrl-C read as a key in raw mode
+            env.err.print()
+            raise KeyboardInterrupt
         if key in ("", "\x04"):
             env.err.print()
             raise InvalidInput(_("input ended before every check was answered; nothing recorded"))
