@@ -148,3 +148,57 @@ def test_ctrl_c_while_asking_records_nothing(run_cli, t480):
     result = run_cli("grade", t480, input="ow\x03", env=env)
     assert result.exit_code == 130, result
     assert events(t480, "grade") == []
+
+
+def run_in_terminal(home, asset: str, keys: bytes) -> tuple[int, str]:
+    """`refurb grade ASSET` in a pseudo-terminal that is its controlling terminal, as at a bench."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+    from pathlib import Path
+
+    env = dict(os.environ, REFURB_HOME=str(home), COLUMNS="100")
+    argv = [sys.executable, "-m", "refurb", "grade", asset]
+    root = str(Path(__file__).resolve().parents[1])
+    pid, master = pty.fork()
+    if pid == 0:  # the child: becomes refurb
+        os.chdir(root)
+        os.execve(sys.executable, argv, env)
+    output, sent = b"", False
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(master, 4096)
+                except OSError:  # the child is gone and closed the terminal
+                    break
+            if not sent and b"screen?" in output:
+                os.write(master, keys)
+                sent = True
+    finally:
+        os.close(master)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+def test_answers_typed_at_a_real_terminal(t480, refurb_home):
+    """Keys pasted in one go are taken one by one, in order, none echoed or lost."""
+    code, output = run_in_terminal(refurb_home, t480, b"owfmnooooc")
+    assert code == 0, output
+    answers = events(t480, "grade")[0]["payload"]["answers"]
+    assert [answers[c] for c in CHECKS] == [
+        "ok", "worn", "faulty", "missing", "not_checked", "ok", "ok", "ok", "ok"
+    ]  # fmt: skip
+    assert answers["cosmetic"] == "C"
+    assert "owf" not in output  # the keys were not echoed
+
+
+def test_ctrl_c_at_a_real_terminal(t480, refurb_home):
+    code, output = run_in_terminal(refurb_home, t480, b"ow\x03")
+    assert code == 130, output
+    assert "interrupted" in output
+    assert events(t480, "grade") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -129,13 +131,67 @@ _CHECK_KEYS = "owfmn"
 _COSMETIC_KEYS = "abcdn"
 
 
-def _read_key(env: Env, question: str, legend: str, keys: str) -> str:
-    """One key press from the terminal; '?' repeats the legend, Ctrl-C stops without recording."""
+class _Keys:
+    """Key presses, one at a time, with the terminal in cbreak mode for the whole questionnaire.
+
+    Keeping one mode throughout means a fast typist's (or a paste's) keys are neither echoed nor
+    dropped between two questions. Ctrl-C still interrupts. Without a real terminal (tests, or a
+    platform without termios) it falls back to ``typer.getchar``.
+    """
+
+    def __init__(self) -> None:
+        self.pending = ""
+        self._fd: int | None = None
+        self._saved: Any = None
+
+    def __enter__(self) -> _Keys:
+        try:
+            import termios
+            import tty
+
+            fd = sys.stdin.fileno()
+            if os.isatty(fd):
+                self._saved = termios.tcgetattr(fd)
+                tty.setcbreak(fd, termios.TCSANOW)
+                self._fd = fd
+        except (ImportError, OSError, ValueError, AttributeError):
+            self._fd = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            import termios
+
+            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+
+    def _chunk(self) -> str:
+        if self._fd is not None:
+            return os.read(self._fd, 64).decode("utf-8", errors="replace")
+        try:
+            return typer.getchar(echo=False)
+        except EOFError:
+            return ""
+
+    def next(self) -> str:
+        """The next key, or "" when the input has ended."""
+        while not self.pending:
+            chunk = self._chunk()
+            if not chunk:
+                return ""
+            if chunk.startswith("\x1b"):
+                continue  # arrow and function keys: not answers
+            self.pending = chunk
+        key, self.pending = self.pending[0], self.pending[1:]
+        return key
+
+
+def _read_key(env: Env, keys_in: _Keys, question: str, legend: str, keys: str) -> str:
+    """One answer key; '?' repeats the legend, Ctrl-C stops without recording anything."""
     from refurb.errors import InvalidInput
 
     env.err.print(f"{question} [dim]({legend})[/dim] ", end="")
     while True:
-        key = typer.getchar(echo=False)
+        key = keys_in.next()
         if key == "\x03":  # Ctrl-C read as a key in raw mode
             env.err.print()
             raise KeyboardInterrupt
@@ -155,17 +211,20 @@ def _ask(env: Env, rules: Rules, answers: dict[str, str]) -> None:
 
     legend = _("o ok · w worn · f faulty · m missing · n not checked")
     todo = [rule for name, rule in rules.checks.items() if name not in answers]
-    if todo or COSMETIC not in answers:
+    if not todo and COSMETIC in answers:
+        return
+    with _Keys() as keys_in:
         env.err.print(_("[bold]Checks[/bold] — one key each, ? for help, Ctrl-C to stop"))
-    for rule in todo:
-        key = _read_key(env, f"  {rule.display()}?", legend, _CHECK_KEYS)
-        answers[rule.name] = ANSWER_KEYS[key]
-        env.err.print(answer_label(answers[rule.name]))
-    if COSMETIC not in answers:
-        legend = _("A like new · B light wear · C clear wear · D damaged · n not checked")
-        key = _read_key(env, "  " + _("cosmetic condition") + "?", legend, _COSMETIC_KEYS)
-        answers[COSMETIC] = "not_checked" if key == "n" else key.upper()
-        env.err.print(answer_label(answers[COSMETIC]) if key == "n" else key.upper())
+        for rule in todo:
+            key = _read_key(env, keys_in, f"  {rule.display()}?", legend, _CHECK_KEYS)
+            answers[rule.name] = ANSWER_KEYS[key]
+            env.err.print(answer_label(answers[rule.name]))
+        if COSMETIC not in answers:
+            legend = _("A like new · B light wear · C clear wear · D damaged · n not checked")
+            question = "  " + _("cosmetic condition") + "?"
+            key = _read_key(env, keys_in, question, legend, _COSMETIC_KEYS)
+            answers[COSMETIC] = "not_checked" if key == "n" else key.upper()
+            env.err.print(answer_label(answers[COSMETIC]) if key == "n" else key.upper())
 
 
 _STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "bold red"}
