@@ -13,7 +13,7 @@ from support_wipe import loop_device, loop_read, random_file
 
 from refurb.wipe.blockio import MiB
 from refurb.wipe.patterns import AesCtrPattern, ZeroPattern
-from refurb.wipe.verify import sample_spans
+from refurb.wipe.verify import MAX_SAMPLES, Blocks, sample_spans
 
 SIZE = 24 * MiB + 512 * 3  # not a multiple of the 4 MiB block: the tail is written too
 
@@ -70,8 +70,11 @@ def test_counter_wraps_like_aes_ctr_does():
 )
 def test_sample_covers_the_fraction_the_edges_and_stays_aligned(sectors, fraction, seed):
     size = sectors * 512
-    blocks = sample_spans(size, fraction=fraction, block=MiB, align=4096, seed=seed)
+    sample = sample_spans(size, fraction=fraction, block=MiB, align=4096, seed=seed)
+    blocks = list(sample)
+    assert blocks == list(sample), "the same seed gives the same sample every time"
     covered = sum(n for _o, n in blocks)
+    assert covered == sample.total
     assert covered >= min(size, fraction * size)
     assert blocks[0][0] == 0
     last_start, last_len = blocks[-1]
@@ -86,9 +89,28 @@ def test_sample_covers_the_fraction_the_edges_and_stays_aligned(sectors, fractio
     assert ends <= size
 
 
+def test_block_lists_do_not_grow_with_the_disk():
+    """A 20 TB disk: the full and the sampled block lists are generated, never held."""
+    import tracemalloc
+
+    size = 20 * 10**12 // 4096 * 4096
+    tracemalloc.start()
+    try:
+        whole = Blocks.whole(size)
+        sample = sample_spans(size, fraction=0.01, seed=1)
+        count = sum(1 for _ in sample)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert whole.total == size
+    assert sample.total >= 0.01 * size
+    assert count <= 3 * MAX_SAMPLES
+    assert peak < 2_000_000
+
+
 def test_sample_is_spread_over_the_whole_disk():
     size = 100 * 1024 * MiB
-    blocks = sample_spans(size, fraction=0.01, block=MiB, seed=7)
+    blocks = list(sample_spans(size, fraction=0.01, block=MiB, seed=7))
     # every tenth of the disk gets its share
     for tenth in range(10):
         lo, hi = tenth * size // 10, (tenth + 1) * size // 10

@@ -203,7 +203,7 @@ class Filler:
     pattern: Any
     blocks: Iterable[tuple[int, int]]
     size: int = CHUNK
-    count: int = 3
+    count: int = 2
     aligned: bool = True
     _free: queue.Queue = field(default_factory=queue.Queue)
     _ready: queue.Queue = field(default_factory=queue.Queue)
@@ -267,3 +267,70 @@ class Filler:
             if isinstance(buf, AlignedBuffer):
                 buf.close()
         self._buffers.clear()
+
+
+@dataclass
+class Written:
+    """One finished write: where, what, the buffer to hand back, and the error if any."""
+
+    offset: int
+    view: memoryview
+    buf: Any
+    error: OSError | None
+
+
+class Writer:
+    """Keeps two writes in flight (threads; the GIL is released during ``pwrite``).
+
+    Disks and loop devices take two queued requests faster than one at a time. ``submit`` blocks
+    while ``depth`` writes are outstanding; finished writes come back from :meth:`finished` in
+    the order they completed, and every error is handed back to the caller, who decides.
+    """
+
+    def __init__(self, fd: int, depth: int = 2) -> None:
+        self.fd = fd
+        self._slots = threading.BoundedSemaphore(depth)
+        self._jobs: queue.Queue[tuple[int, memoryview, Any] | None] = queue.Queue()
+        self._done: queue.Queue[Written] = queue.Queue()
+        self.outstanding = 0
+        self._threads = [
+            threading.Thread(target=self._work, name="refurb-write", daemon=True)
+            for _ in range(depth)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            offset, view, buf = job
+            error: OSError | None = None
+            try:
+                write_all(self.fd, view, offset)
+            except OSError as exc:
+                error = exc
+            self._done.put(Written(offset, view, buf, error))
+            self._slots.release()
+
+    def submit(self, offset: int, view: memoryview, buf: Any) -> None:
+        self._slots.acquire()
+        self.outstanding += 1
+        self._jobs.put((offset, view, buf))
+
+    def finished(self, *, wait: bool = False) -> Iterator[Written]:
+        """Writes that completed since the last call (all outstanding ones with ``wait``)."""
+        while self.outstanding:
+            try:
+                item = self._done.get(block=wait)
+            except queue.Empty:
+                return
+            self.outstanding -= 1
+            yield item
+
+    def close(self) -> None:
+        for _t in self._threads:
+            self._jobs.put(None)
+        for t in self._threads:
+            t.join(timeout=30)

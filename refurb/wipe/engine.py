@@ -28,6 +28,7 @@ from refurb.wipe.blockio import (
     Filler,
     IoError,
     MiB,
+    Writer,
     errno_name,
     merge,
     open_device,
@@ -39,12 +40,12 @@ from refurb.wipe.discovery import Confirmation, Disk, confirmation_for
 from refurb.wipe.patterns import AesCtrPattern, ZeroPattern, make_pattern
 from refurb.wipe.verify import (
     PIECE,
+    Blocks,
     VerifyResult,
     compare_snapshot,
     new_seed,
     sample_spans,
     snapshot,
-    total,
     verify_pattern,
 )
 
@@ -391,7 +392,8 @@ class DiskEraser:
         self.errors: list[IoError] = []
         self.bytes_written = 0
         self.write_seconds = 0.0
-        self.reached = 0
+        self.bytes_done = 0
+        self._row: dict[str, Any] = {}
         self.verification: VerifyResult | None = None
         self.extra_checks: VerifyResult | None = None
         self.pattern: ZeroPattern | AesCtrPattern | None = None
@@ -454,58 +456,68 @@ class DiskEraser:
     def _stop_reason(self) -> str:
         return _("stopped by {signal} at {done} of {size}").format(
             signal=self.stop.reason or "request",
-            done=_human(self.reached),
+            done=_human(self.bytes_done),
             size=_human(self.device_size or self.plan.disk.size_bytes),
         )
 
     def _write_pass(self, dev: Device, pattern: Any, size: int) -> bool:
-        """One pass over the disk. Returns True when stopped by a signal."""
+        """One pass over the disk, two writes in flight. Returns True when stopped by a signal."""
         chunk = self.options.chunk_size
         filler = Filler(pattern, spans(0, size, chunk), size=chunk, count=3, aligned=True)
-        failed_in_row, first_failed, last_good = 0, 0, None
+        writer = Writer(dev.fd)
+        self._row = {"failed": 0, "first": 0, "last_good": None}
         self.meter.start("write", size)
         t0 = time.perf_counter()
         try:
             for offset, view, buf in filler:
-                if self.stop.is_set():
-                    return True
-                try:
-                    write_all(dev.fd, view, offset)
-                    failed_in_row, last_good = 0, offset
-                    self.bytes_written += len(view)
-                except OSError as exc:
-                    if exc.errno in VANISHED_ERRNOS:
-                        self.gone = self._gone_message(offset, exc)
-                        return False
-                    bad = self._isolate_write(dev, view, offset, exc)
-                    self.errors += bad
-                    self.bytes_written += len(view) - sum(e.length for e in bad if not e.recovered)
-                    if sum(e.length for e in bad if not e.recovered) >= len(view):
-                        if failed_in_row == 0:
-                            first_failed = offset
-                        failed_in_row += 1
-                        dead = still_answers(dev, last_good)
-                        if dead is None and failed_in_row >= self.options.dead_after_chunks:
-                            dead = _("every write fails from offset {offset} on").format(
-                                offset=first_failed
-                            )
-                        if dead is not None:
-                            self.gone = _(
-                                "the disk stopped answering at offset {offset}: {why}"
-                            ).format(offset=offset, why=dead)
-                            return False
-                    else:
-                        failed_in_row = 0
-                    if len(merge(self.errors)) > self.options.max_error_ranges:
-                        return False
-                finally:
-                    filler.done(buf)
-                self.reached = offset + len(view)
-                self.meter.add(len(view))
+                if self.stop.is_set() or self.gone or self._too_many_errors():
+                    break
+                writer.submit(offset, view, buf)
+                for done in writer.finished():
+                    self._written(dev, done)
+                    filler.done(done.buf)
+            for done in writer.finished(wait=True):
+                self._written(dev, done)
+                filler.done(done.buf)
         finally:
+            writer.close()
             filler.close()
             self.write_seconds = time.perf_counter() - t0
-        return self.stop.is_set() and self.reached < size
+        return self.stop.is_set() and self.bytes_done < size
+
+    def _too_many_errors(self) -> bool:
+        return len(merge(self.errors)) > self.options.max_error_ranges
+
+    def _written(self, dev: Device, done: Any) -> None:
+        """Account for one finished write; on an error find out exactly what failed."""
+        offset, view, row = done.offset, done.view, self._row
+        self.bytes_done += len(view)
+        self.meter.add(len(view))
+        if done.error is None:
+            row["failed"], row["last_good"] = 0, offset
+            self.bytes_written += len(view)
+            return
+        exc = done.error
+        if exc.errno in VANISHED_ERRNOS:
+            self.gone = self.gone or self._gone_message(offset, exc)
+            return
+        bad = self._isolate_write(dev, view, offset, exc)
+        self.errors += bad
+        failed = sum(e.length for e in bad if not e.recovered)
+        self.bytes_written += len(view) - failed
+        if failed < len(view):
+            row["failed"] = 0
+            return
+        if row["failed"] == 0:
+            row["first"] = offset
+        row["failed"] += 1
+        dead = still_answers(dev, row["last_good"])
+        if dead is None and row["failed"] >= self.options.dead_after_chunks:
+            dead = _("every write fails from offset {offset} on").format(offset=row["first"])
+        if dead is not None and not self.gone:
+            self.gone = _("the disk stopped answering at offset {offset}: {why}").format(
+                offset=offset, why=dead
+            )
 
     def _gone_message(self, offset: int, exc: OSError) -> str:
         return _("the disk vanished at offset {offset} ({err})").format(
@@ -611,9 +623,10 @@ class DiskEraser:
 
     def _verify(self, dev: Device, pattern: Any, size: int) -> None:
         mode = self.options.verify
+        blocks: Blocks | None = None
+        seed = None
         if mode == "full":
-            blocks = list(spans(0, size, self.options.chunk_size))
-            seed = None
+            blocks = Blocks.whole(size, self.options.chunk_size)
         elif mode == "sample":
             seed = new_seed()
             blocks = sample_spans(
@@ -623,10 +636,8 @@ class DiskEraser:
                 align=max(4096, dev.sector),
                 seed=seed,
             )
-        else:
-            blocks, seed = [], None
-        if blocks:
-            self.meter.start("verify", total(blocks))
+        if blocks is not None:
+            self.meter.start("verify", blocks.total)
             self.verification = verify_pattern(
                 dev,
                 pattern,
@@ -643,7 +654,7 @@ class DiskEraser:
             self.extra_checks = verify_pattern(
                 dev,
                 pattern,
-                [s for off, n in recovered for s in spans(off, off + n, self.options.chunk_size)],
+                Blocks.of(recovered, self.options.chunk_size),
                 mode="rewritten ranges",
                 progress=lambda n: None,
                 should_stop=self.stop.is_set,
@@ -707,7 +718,7 @@ class DiskEraser:
                 align=max(4096, dev.sector),
                 seed=seed,
             )
-            self.meter.start("sample", total(blocks))
+            self.meter.start("sample", blocks.total)
             before = snapshot(dev, blocks, progress=self.meter.add, should_stop=self.stop.is_set)
         finally:
             # hdparm / nvme need the disk to themselves; we reopen for the read-back.
@@ -735,7 +746,7 @@ class DiskEraser:
             )
         dev = self._open()
         try:
-            self.meter.start("verify", total(before.blocks))
+            self.meter.start("verify", before.blocks.total)
             self.verification = compare_snapshot(
                 dev, before, progress=self.meter.add, should_stop=self.stop.is_set
             )
