@@ -83,6 +83,9 @@ def test_auto_falls_back_to_one_overwrite_pass_and_says_why():
     assert plan.method == "prng" and plan.nist_method == "Clear"
     assert plan.fallback_reason.startswith("the drive is frozen")
     assert "firmware erase not used: the drive is frozen" in plan.to_dict()["notes"][0]
+    # An overwrite says what it cannot reach on this disk (an ATA hard disk: hidden areas).
+    assert any("HPA/DCO" in n for n in plan.notes)
+    assert not any("spare blocks" in n for n in plan.notes)
 
 
 def test_firmware_method_refused_is_an_error_not_a_fallback():

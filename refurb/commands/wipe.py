@@ -43,6 +43,23 @@ STATUS_STYLE = {
 }
 
 
+def _media(kind: str | None) -> str:
+    """The media type in the reader's language (records keep the English words)."""
+    return {
+        "loop device (file-backed)": _("loop device (file-backed)"),
+        "RAM disk": _("RAM disk"),
+        "device-mapper volume": _("device-mapper volume"),
+        "NVMe SSD": _("NVMe SSD"),
+        "eMMC / SD card": _("eMMC / SD card"),
+        "virtual disk": _("virtual disk"),
+        "USB disk": _("USB disk"),
+        "USB flash / SSD": _("USB flash / SSD"),
+        "HDD": _("HDD"),
+        "SSD": _("SSD"),
+        "disk": _("disk"),
+    }.get(kind or "", kind or "—")
+
+
 def _size(n: int | None) -> str:
     if not n:
         return "—"
@@ -101,7 +118,7 @@ def _render_disks(env: Env, disks: list[Disk]) -> None:
             model or "—",
             d.serial or "—",
             _size(d.size_bytes),
-            d.media_type or "—",
+            _media(d.media_type),
             verdict,
         )
     env.out.print(table)
@@ -232,7 +249,7 @@ def _render_plan(env: Env, plan: DiskPlan) -> None:
     d = plan.disk
     title = " ".join(x for x in (d.model, d.serial) if x) or d.backing_file or d.name
     env.err.print(
-        f"[bold]{d.path}[/bold]  {title}  {_size(d.size_bytes)}  {d.media_type}  "
+        f"[bold]{d.path}[/bold]  {title}  {_size(d.size_bytes)}  {_media(d.media_type)}  "
         + _("{nist} by {technique} ({method})").format(
             nist=plan.nist_method, technique=plan.technique, method=plan.method
         )

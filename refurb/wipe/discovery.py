@@ -391,12 +391,15 @@ def blockers_for(node: dict[str, Any], facts: SystemFacts) -> list[Blocker]:
     system = [(name, p) for name, p in mounted if p in SYSTEM_MOUNTS]
     live = [(name, p) for name, p in mounted if p in LIVE_MEDIUM_MOUNTS]
     if system or swap:
-        where = ", ".join([f"{p} on {name}" for name, p in system] + [f"swap on {s}" for s in swap])
+        where = ", ".join(
+            [_("{mount} on {dev}").format(mount=p, dev=name) for name, p in system]
+            + [_("swap on {dev}").format(dev=s) for s in swap]
+        )
         reasons.append(
             Blocker("system", _("holds the running system ({where})").format(where=where))
         )
     if live:
-        where = ", ".join(f"{p} on {name}" for name, p in live)
+        where = ", ".join(_("{mount} on {dev}").format(mount=p, dev=name) for name, p in live)
         reasons.append(
             Blocker(
                 "live_medium",
@@ -411,7 +414,7 @@ def blockers_for(node: dict[str, Any], facts: SystemFacts) -> list[Blocker]:
         if p != "[SWAP]" and (name, p) not in system and (name, p) not in live
     ]
     if others:
-        where = ", ".join(f"{name} on {p}" for name, p in others[:4])
+        where = ", ".join(_("{dev} on {mount}").format(dev=name, mount=p) for name, p in others[:4])
         reasons.append(
             Blocker("mounted", _("has a mounted file system ({where})").format(where=where))
         )

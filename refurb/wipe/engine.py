@@ -284,7 +284,8 @@ def plan_disk(
             passes=1,
             verify=options.verify,
             fallback_reason=fallback,
-            notes=[_("firmware erase not used: {why}").format(why=fallback)] if fallback else [],
+            notes=([_("firmware erase not used: {why}").format(why=fallback)] if fallback else [])
+            + _overwrite_notes(disk),
             commands=runner.history,
             **common,
         )
@@ -295,8 +296,29 @@ def plan_disk(
         pattern="zero" if options.method == "zero" else f"aes-{options.key_bits}-ctr",
         passes=1,
         verify=options.verify,
+        notes=_overwrite_notes(disk),
         **common,
     )
+
+
+def _overwrite_notes(disk: Disk) -> list[str]:
+    """What an overwrite cannot reach on this kind of disk, said before it starts (NIST: Clear)."""
+    notes = []
+    if disk.rotational is False and disk.protocol not in VIRTUAL_PROTOCOLS:
+        notes.append(
+            _(
+                "an overwrite cannot reach the spare blocks of flash storage: this is Clear, "
+                "not Purge; prefer --method firmware where the drive allows it"
+            )
+        )
+    if disk.protocol in ("ATA", "USB"):
+        notes.append(
+            _(
+                "an overwrite covers what the drive reports; a hidden area (HPA/DCO) is not "
+                "reached: check with hdparm -N {path}"
+            ).format(path=disk.path)
+        )
+    return notes
 
 
 class _Meter:
