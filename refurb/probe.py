@@ -150,6 +150,13 @@ def build(src: Sources) -> dict[str, Any]:
     return probe
 
 
+def _gone(src: Sources, key: str) -> str:
+    """ "cpuinfo.txt is missing" or "cpuinfo.txt cannot be read", for warnings."""
+    if src.problems.get(key, ("missing", ""))[0] == "unreadable":
+        return _("{file} cannot be read").format(file=src.label(key))
+    return _("{file} is missing").format(file=src.label(key))
+
+
 def _prefixed(label: str, messages: Iterable[str]) -> list[str]:
     return [f"{label}: {m}" for m in messages]
 
@@ -260,10 +267,10 @@ def _dmidecode_warning(src: Sources, warnings: list[str], has_model: bool) -> No
                 "model, serial number and memory modules unknown"
             )
         )
-    elif code == "missing":
+    elif code in ("missing", "unreadable"):
         warnings.append(
-            _("{file} is missing: model, serial number and memory modules unknown").format(
-                file=label
+            _("{file}: model, serial number and memory modules unknown").format(
+                file=_gone(src, "dmidecode")
             )
         )
     else:
@@ -304,7 +311,7 @@ def _cpu(src: Sources, dmi: dict[str, Any], warnings: list[str]) -> dict[str, An
     if khz:
         cpu["max_mhz"] = khz // 1000
     if src.cpuinfo is None and cpu["model"] is None:
-        warnings.append(_("{file} is missing: processor unknown").format(file=src.label("cpuinfo")))
+        warnings.append(_("{file}: processor unknown").format(file=_gone(src, "cpuinfo")))
     return cpu
 
 
@@ -330,9 +337,7 @@ def _memory(src: Sources, dmi: dict[str, Any], warnings: list[str]) -> dict[str,
         warnings.extend(_prefixed(src.label("meminfo"), parsed["warnings"]))
         memory["usable_bytes"] = parsed["total_bytes"]
     else:
-        warnings.append(
-            _("{file} is missing: usable memory unknown").format(file=src.label("meminfo"))
-        )
+        warnings.append(_("{file}: usable memory unknown").format(file=_gone(src, "meminfo")))
     return memory
 
 
@@ -527,9 +532,7 @@ def _gpus(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
         if code == "not_installed":
             warnings.append(_("lspci is not installed: graphics unknown (install pciutils)"))
         else:
-            warnings.append(
-                _("{file} is missing: graphics unknown").format(file=src.label("lspci"))
-            )
+            warnings.append(_("{file}: graphics unknown").format(file=_gone(src, "lspci")))
         return []
     parsed = lspci.parse(src.lspci)
     warnings.extend(_prefixed(src.label("lspci"), parsed["warnings"]))
@@ -599,9 +602,7 @@ def _secure_boot(src: Sources, warnings: list[str]) -> bool | None:
 
 def _os(src: Sources, warnings: list[str]) -> dict[str, Any] | None:
     if src.os_release is None:
-        warnings.append(
-            _("{file} is missing: operating system unknown").format(file=src.label("os_release"))
-        )
+        warnings.append(_("{file}: operating system unknown").format(file=_gone(src, "os_release")))
         return None
     parsed = os_release.parse(src.os_release)
     warnings.extend(_prefixed(src.label("os_release"), parsed["warnings"]))
@@ -869,23 +870,26 @@ def read_sources(folder: Path | str) -> Sources:
     src = Sources(origin="dir")
     found = 0
 
-    def read(rel: str, reader: Callable[[Path], Any]) -> Any:
+    def read(rel: str, reader: Callable[[Path], Any], quiet: bool = False) -> Any:
         nonlocal found
         path = folder / rel
         if not path.is_file():
             return None
         value = reader(path)
         if value is None:
-            src.warnings.append(_("{file}: cannot be read").format(file=rel))
+            unreadable.add(rel)
+            if not quiet:
+                src.warnings.append(_("{file}: cannot be read").format(file=rel))
         else:
             found += 1
         return value
 
+    unreadable: set[str] = set()
     for key, filename in FILES.items():
         src.labels[key] = filename
-        setattr(src, key, read(filename, _read_text))
+        setattr(src, key, read(filename, _read_text, quiet=True))
         if getattr(src, key) is None:
-            src.problems[key] = ("missing", "")
+            src.problems[key] = ("unreadable" if filename in unreadable else "missing", "")
     for path in sorted((folder / "smartctl").glob("*.json")):
         text = read(f"smartctl/{path.name}", _read_text)
         if text is not None:

@@ -198,15 +198,16 @@ def render(env: Env, result: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from refurb.probe import disk_health, summary
+    from refurb.probe import summary
 
     facts = summary(result)
     out = env.out
-    unknown = f"[dim]{_('unknown')}[/dim]"
+    unknown = "[dim]" + _("unknown") + "[/dim]"
     title = escape(facts["name"] or _("Unknown model"))
     serial = facts["serial"]
     out.print(
-        f"[bold]{title}[/bold]" + (f"  [dim]{_('serial')}[/dim] {escape(serial)}" if serial else "")
+        f"[bold]{title}[/bold]"
+        + (("  [dim]" + _("serial") + f"[/dim] {escape(serial)}") if serial else "")
     )
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
@@ -238,7 +239,7 @@ def render(env: Env, result: dict[str, Any]) -> None:
     else:
         grid.add_row(_("Memory"), unknown)
 
-    _storage_rows(grid, result, facts, disk_health, escape)
+    _storage_rows(grid, result)
 
     if result.get("batteries"):
         for bat in result["batteries"]:
@@ -258,7 +259,7 @@ def render(env: Env, result: dict[str, Any]) -> None:
                 text += f" [dim]({', '.join(details)})[/dim]"
             grid.add_row(_("Battery") + f" {escape(bat.get('name') or '')}", text)
     else:
-        grid.add_row(_("Battery"), f"[dim]{_('none found')}[/dim]")
+        grid.add_row(_("Battery"), "[dim]" + _("none found") + "[/dim]")
 
     grid.add_row(_("Screen"), escape(facts["screen"]) if facts["screen"] else unknown)
     gpus = result.get("gpus") or []
@@ -285,38 +286,39 @@ def render(env: Env, result: dict[str, Any]) -> None:
     warnings = result.get("warnings") or []
     if warnings:
         out.print()
-        out.print(f"[yellow]{_('Could not read everything:')}[/yellow]")
+        out.print("[yellow]" + _("Could not read everything:") + "[/yellow]")
+        notes = Table.grid(padding=(0, 1))
+        notes.add_column(style="yellow", no_wrap=True)
+        notes.add_column()
         for message in warnings:
-            out.print(f"  [yellow]•[/yellow] {escape(message)}")
+            notes.add_row(" •", escape(message))
+        out.print(notes)
 
 
-def _storage_rows(
-    grid: Table, result: dict[str, Any], facts: dict[str, Any], health_of, escape
-) -> None:
-    from refurb.probe import disk_kind
+def _storage_rows(grid: Table, result: dict[str, Any]) -> None:
+    from rich.markup import escape
+
+    from refurb.probe import disk_health, disk_kind
 
     disks = result.get("disks") or []
     if not disks:
-        grid.add_row(_("Storage"), f"[dim]{_('no disk found')}[/dim]")
+        grid.add_row(_("Storage"), "[dim]" + _("no disk found") + "[/dim]")
         return
     for disk in disks:
-        health, reasons = health_of(disk)
+        health, reasons = disk_health(disk)
         style = _HEALTH_STYLE[health]
         kind = disk_kind(disk)
         if disk.get("protocol") == "USB":
             kind = _("USB disk")
-        parts = [
-            _gb(disk.get("size_bytes")),
-            kind or "",
-            escape(disk.get("model") or ""),
-        ]
-        text = " ".join(p for p in parts if p)
-        text += f"  [{style}]{_health_word(health)}[/{style}]"
-        if reasons:
-            text += f" [dim]({escape('; '.join(reasons))})[/dim]"
+        size_kind = " ".join(p for p in (_gb(disk.get("size_bytes")), kind) if p)
+        text = f"[{style}]{_health_word(health)}[/{style}]  {size_kind}"
+        if disk.get("model"):
+            text += f"  {escape(disk['model'])}"
+        notes = list(reasons)
         if disk.get("power_on_hours") is not None:
-            text += " [dim]" + _("{hours} h powered on").format(hours=disk["power_on_hours"])
-            text += "[/dim]"
+            notes.append(_("{hours} h powered on").format(hours=disk["power_on_hours"]))
+        if notes:
+            text += f" [dim]({escape('; '.join(notes))})[/dim]"
         grid.add_row(_("Disk") + f" {escape(disk.get('name') or '')}", text)
 
 
