@@ -78,8 +78,8 @@ _CPU_NOISE = [
     (re.compile(r"\b\d+(?:st|nd|rd|th) Gen\b", re.I), ""),
     (re.compile(r"\bwith Radeon.*$", re.I), ""),
     (re.compile(r"\b(?:Processor|\d+-Core)\b", re.I), ""),
-    (re.compile(r"^Intel\s+"), ""),
-    (re.compile(r"^AMD\s+"), ""),
+    (re.compile(r"^\s*Intel\s+"), ""),
+    (re.compile(r"^\s*AMD\s+"), ""),
     (re.compile(r"\s{2,}"), " "),
 ]
 
@@ -141,3 +141,49 @@ def model_line(manufacturer: str | None, model: str | None) -> str:
     if manufacturer and not model.lower().startswith(manufacturer.split()[0].lower()):
         return f"{manufacturer} {model}"
     return model
+
+
+_MAKERS = {
+    "lenovo": "Lenovo",
+    "dell inc.": "Dell",
+    "dell": "Dell",
+    "hewlett-packard": "HP",
+    "hp": "HP",
+    "asustek computer inc.": "ASUS",
+    "acer": "Acer",
+    "toshiba": "Toshiba",
+    "fujitsu": "Fujitsu",
+    "fujitsu siemens": "Fujitsu Siemens",
+    "apple inc.": "Apple",
+    "microsoft corporation": "Microsoft",
+    "samsung electronics co., ltd.": "Samsung",
+    "medion": "Medion",
+    "micro-star international co., ltd.": "MSI",
+}
+
+
+def maker_name(manufacturer: str | None) -> str:
+    """'LENOVO' -> 'Lenovo', 'Dell Inc.' -> 'Dell': the name people use."""
+    text = (manufacturer or "").strip()
+    return _MAKERS.get(text.lower(), text)
+
+
+def erased_text(erasure: str | None, erased_at: str | None, method: str | None) -> str:
+    """'Erased 2024-05-03 (zero)' when every disk is erased; '' otherwise (never a guess)."""
+    if erasure != "erased" or not erased_at:
+        return ""
+    text = _("Erased {date}").format(date=erased_at[:10])
+    return f"{text} ({method})" if method else text
+
+
+def label_data_from_device(state: dict[str, Any]) -> LabelData:
+    """A device projection (``Store.device_state``) -> the text of its label."""
+    return LabelData(
+        asset_id=state["asset_id"],
+        model=model_line(maker_name(state.get("manufacturer")), state.get("model")),
+        cpu=short_cpu(state.get("cpu")),
+        ram=human_bytes(state.get("ram_bytes")),
+        disk=(state.get("storage") or "").replace(", ", " + "),
+        grade=state.get("grade") or "",
+        erased=erased_text(state.get("erasure"), state.get("erased_at"), state.get("erasure_method")),
+    )
