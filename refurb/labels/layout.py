@@ -2,7 +2,8 @@
 
 A wide label puts the QR code left and the text right; a tall one puts the code on top. The text
 is sized as large as the box allows: the asset id in bold on one line (it shrinks, never wraps,
-since it is typed by hand), the model and the specs wrapped on up to two lines each. When even the
+since it is typed by hand), the model wrapped on up to three lines, the specs and the grade line
+on up to two. When even the
 smallest readable size does not hold everything, the least useful line is left off and the layout
 says so in ``warnings``: text is never drawn outside the label or cut.
 """
@@ -186,7 +187,7 @@ def _place_text(result: LabelLayout, data: LabelData) -> None:
     bx, by, bw, bh = result.text_box
     blocks = [_Block("id", data.asset_id, True, ID_SCALE, 1)]
     if data.model:
-        blocks.append(_Block("model", data.model, False, 1.0, 2))
+        blocks.append(_Block("model", data.model, False, 1.0, 3))
     if data.spec_line():
         blocks.append(_Block("specs", data.spec_line(), False, SMALL_SCALE, 2))
     if data.status_line():
@@ -206,9 +207,6 @@ def _place_text(result: LabelLayout, data: LabelData) -> None:
             )
             found = _best(blocks, bw, bh, MIN_EM_MM)
     if found is None:
-        blocks = [
-            _Block(b.key, b.text, b.bold, b.scale, 3) if b.key == "model" else b for b in blocks
-        ]
         found = _best(blocks, bw, bh, FLOOR_EM_MM)
     if found is None and any(b.key == "model" for b in blocks):
         # Last resort on a tiny label: the model on its lines, ending in an ellipsis.

@@ -261,8 +261,8 @@ def get_template(name: str, config_dir: Path | None = None) -> Template:
     except KeyError:
         import difflib
 
-        close = difflib.get_close_matches(name, templates, n=1)
-        hint = _("did you mean {name}?").format(name=close[0]) if close else None
+        close = difflib.get_close_matches(name, templates, n=3)
+        hint = _("did you mean {name}?").format(name=" or ".join(close)) if close else None
         raise NotFound(
             _("unknown label template {name!r}").format(name=name),
             hint or _("`refurb labels templates` lists them"),

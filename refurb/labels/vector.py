@@ -140,7 +140,9 @@ class PdfWriter:
 
         width, height = template.page_size_mm
         orientation = "L" if width > height else "P"
-        self.pdf = FPDF(orientation=orientation, unit="mm", format=(width, height))
+        # fpdf2 takes the portrait size and turns it for "L"
+        portrait = (min(width, height), max(width, height))
+        self.pdf = FPDF(orientation=orientation, unit="mm", format=portrait)
         self.pdf.set_auto_page_break(False)
         self.pdf.set_margin(0)
         self.pdf.set_creator("refurb")
