@@ -11,7 +11,7 @@ from PIL import Image
 
 from refurb.env import Env
 from refurb.runner import ReplayRunner
-from tests.support_labels import (
+from support_labels import (
     add_device,
     decode_one,
     enrich,
@@ -104,7 +104,7 @@ def test_batch_fills_a_sheet_in_order(initialized: Path, run_cli, tmp_path: Path
             (round(x * px), round(y * px),
              round((x + template.width_mm) * px), round((y + template.height_mm) * px))
         )
-        from tests.support_labels import decode_all
+        from support_labels import decode_all
 
         codes.append(decode_all(cell))
     assert codes == [[], [batch[0]], [batch[1]], [batch[2]], []]

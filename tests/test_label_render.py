@@ -16,7 +16,7 @@ from refurb.labels.qr import MIN_MODULE_MM, matrix
 from refurb.labels.raster import render_label
 from refurb.labels.templates import MM_PER_INCH, load_templates
 from refurb.labels.zpl import parse_graphic
-from tests.support_labels import (
+from support_labels import (
     HARD_MODELS,
     LONG_URL,
     SAMPLE,
