@@ -1,4 +1,4 @@
-"""Helpers for the label tests: an independent QR decoder, PDF/SVG rasterising, devices in a store."""
+"""Label test helpers: an independent QR decoder, PDF/SVG rasterising, devices in a store."""
 
 from __future__ import annotations
 

@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
-from refurb.env import Env
-from refurb.runner import ReplayRunner
 from support_labels import (
     add_device,
     decode_one,
@@ -18,6 +15,9 @@ from support_labels import (
     label_events,
     pdf_pages,
 )
+
+from refurb.env import Env
+from refurb.runner import ReplayRunner
 
 
 def _set_config(home: Path, **values: str) -> None:
@@ -32,7 +32,13 @@ def _set_config(home: Path, **values: str) -> None:
 @pytest.fixture
 def device(initialized: Path, run_cli) -> str:
     asset = add_device(run_cli, serial="PF0ABC12", manufacturer="LENOVO", model="ThinkPad T460")
-    enrich(asset, cpu="Intel(R) Core(TM) i5-6300U CPU @ 2.40GHz", ram=8 * 2**30, disk=256 * 10**9, grade="B")
+    enrich(
+        asset,
+        cpu="Intel(R) Core(TM) i5-6300U CPU @ 2.40GHz",
+        ram=8 * 2**30,
+        disk=256 * 10**9,
+        grade="B",
+    )
     return asset
 
 
@@ -66,7 +72,9 @@ def test_label_url_without_asset_is_refused(
 
 
 def test_unknown_template_exit_1(device: str, run_cli, tmp_path: Path) -> None:
-    result = run_cli("label", device, "-t", "brother-62x30", "-o", str(tmp_path / "x.png"), expect=1)
+    result = run_cli(
+        "label", device, "-t", "brother-62x30", "-o", str(tmp_path / "x.png"), expect=1
+    )
     assert "unknown label template 'brother-62x30'" in result.stderr
     assert "brother-62x29" in result.stderr  # the near match is suggested
     assert label_events(device) == []
@@ -76,9 +84,7 @@ def test_missing_assets_are_all_listed_and_nothing_is_made(
     device: str, run_cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "x.pdf"
-    result = run_cli(
-        "label", device, "RF-00000-00000", "RF-ZZZZZ-ZZZZZ", "-o", str(out), expect=1
-    )
+    result = run_cli("label", device, "RF-00000-00000", "RF-ZZZZZ-ZZZZZ", "-o", str(out), expect=1)
     assert "RF-00000-00000" in result.stderr and "RF-ZZZZZ-ZZZZZ" in result.stderr
     assert not out.exists()
     assert label_events(device) == []
@@ -89,7 +95,16 @@ def test_batch_fills_a_sheet_in_order(initialized: Path, run_cli, tmp_path: Path
     other = add_device(run_cli, serial="OTHER", batch="B-18")
     out = tmp_path / "b17.pdf"
     result = run_cli(
-        "label", "--batch", "B-17", "-t", "avery-l7163", "--skip", "1", "-o", str(out), "--json",
+        "label",
+        "--batch",
+        "B-17",
+        "-t",
+        "avery-l7163",
+        "--skip",
+        "1",
+        "-o",
+        str(out),
+        "--json",
         expect=0,
     )
     assert [item["asset_id"] for item in result.json["labels"]] == batch
@@ -101,8 +116,12 @@ def test_batch_fills_a_sheet_in_order(initialized: Path, run_cli, tmp_path: Path
     codes = []
     for x, y in template.cells()[:5]:
         cell = page.crop(
-            (round(x * px), round(y * px),
-             round((x + template.width_mm) * px), round((y + template.height_mm) * px))
+            (
+                round(x * px),
+                round(y * px),
+                round((x + template.width_mm) * px),
+                round((y + template.height_mm) * px),
+            )
         )
         from support_labels import decode_all
 
@@ -172,12 +191,10 @@ def test_cups_print_sends_a_pdf_with_the_media(device: str, run_cli) -> None:
     seen: list = []
     env = _lp_runner(0, "request id is Dymo-12 (1 file(s))\n", "", seen)
     run_cli("label", device, "-t", "dymo-30252", "--print", "Dymo", env=env, expect=0)
-    (argv, head), = seen
+    ((argv, head),) = seen
     assert argv[:3] == ("lp", "-d", "Dymo")
     assert "media=w79h252" in argv and head == b"%PDF-"
-    assert label_events(device) == [
-        {"template": "dymo-30252", "output": None, "printer": "Dymo"}
-    ]
+    assert label_events(device) == [{"template": "dymo-30252", "output": None, "printer": "Dymo"}]
 
 
 def test_zebra_over_tcp_gets_the_zpl(device: str, run_cli) -> None:
@@ -205,7 +222,9 @@ def test_zebra_that_is_not_there_records_nothing(device: str, run_cli) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = run_cli("label", device, "-t", "zebra-2x1", "--print", f"tcp://127.0.0.1:{port}", expect=1)
+    result = run_cli(
+        "label", device, "-t", "zebra-2x1", "--print", f"tcp://127.0.0.1:{port}", expect=1
+    )
     assert "not there" in result.stderr
     assert label_events(device) == []
 
@@ -225,8 +244,18 @@ def test_templates_list_shows_the_site_ones(initialized: Path, run_cli) -> None:
         '[shelf-50x25]\ndescription = "Shelf labels"\nsize_mm = [50, 25]\nmargin_mm = 1.5\n'
     )
     names = {t["name"]: t for t in run_cli("labels", "templates", "--json", expect=0).json}
-    assert {"brother-62", "brother-62x29", "brother-29", "brother-29x90", "dymo-30252",
-            "zebra-2x1", "avery-l7163", "avery-l7160", "a4-3x8", "shelf-50x25"} <= set(names)
+    assert {
+        "brother-62",
+        "brother-62x29",
+        "brother-29",
+        "brother-29x90",
+        "dymo-30252",
+        "zebra-2x1",
+        "avery-l7163",
+        "avery-l7160",
+        "a4-3x8",
+        "shelf-50x25",
+    } <= set(names)
     assert names["avery-l7163"]["per_page"] == 14
     assert names["shelf-50x25"]["source"].endswith("label_templates.toml")
     plain = run_cli("label", "templates", expect=0).stdout  # the spelling in the design notes
@@ -234,11 +263,14 @@ def test_templates_list_shows_the_site_ones(initialized: Path, run_cli) -> None:
 
 
 def test_a_broken_site_template_names_file_and_field(initialized: Path, run_cli) -> None:
-    (initialized / "label_templates.toml").write_text('[bad]\nsize_mm = [50]\n')
+    (initialized / "label_templates.toml").write_text("[bad]\nsize_mm = [50]\n")
     result = run_cli("labels", "templates", expect=1)
     assert "label_templates.toml [bad]: size_mm" in result.stderr
 
 
 def test_label_help_has_an_example(run_cli) -> None:
     assert "Example: refurb label" in run_cli("label", "--help", expect=0).stdout
-    assert "Example: refurb labels templates" in run_cli("labels", "templates", "--help", expect=0).stdout
+    assert (
+        "Example: refurb labels templates"
+        in run_cli("labels", "templates", "--help", expect=0).stdout
+    )

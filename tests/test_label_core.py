@@ -49,8 +49,8 @@ def test_sheet_cells_are_on_the_page_and_apart() -> None:
         assert len(cells) == template.per_page
         page_w, page_h = template.page_size_mm
         for x, y in cells:
-            assert 0 <= x and x + template.width_mm <= page_w + 0.01
-            assert 0 <= y and y + template.height_mm <= page_h + 0.01
+            assert x >= 0 and x + template.width_mm <= page_w + 0.01
+            assert y >= 0 and y + template.height_mm <= page_h + 0.01
         assert cells[0] == template.origin_mm
         assert cells[1][0] > cells[0][0]  # filled across a row first
 
@@ -62,8 +62,16 @@ def test_sheet_cells_are_on_the_page_and_apart() -> None:
         ({"size_mm": [50, 25], "kind": "reel"}, "kind"),
         ({"size_mm": [50, 25], "printer": "brother_ql", "brother_label": "62"}, "size_px"),
         ({"size_mm": [50, 25], "colour": "red"}, "colour"),
-        ({"size_mm": [50, 25], "kind": "sheet", "grid": [5, 1], "origin_mm": [0, 0],
-          "pitch_mm": [50, 25]}, "do not fit"),
+        (
+            {
+                "size_mm": [50, 25],
+                "kind": "sheet",
+                "grid": [5, 1],
+                "origin_mm": [0, 0],
+                "pitch_mm": [50, 25],
+            },
+            "do not fit",
+        ),
         ({"size_mm": [50, 25], "margin_mm": 20}, "margin_mm"),
     ],
 )
@@ -176,12 +184,15 @@ def test_sizes_and_models() -> None:
     assert human_bytes(256_060_514_304, disk=True) == "256 GB"
     assert human_bytes(None) == ""
     assert model_line("HP", "HP EliteBook 840 G3") == "HP EliteBook 840 G3"
-    assert disk_summary(
-        [
-            {"size_bytes": 512 * 10**9, "protocol": "NVMe"},
-            {"size_bytes": 16 * 10**9, "protocol": "USB"},
-        ]
-    ) == "512 GB NVMe"
+    assert (
+        disk_summary(
+            [
+                {"size_bytes": 512 * 10**9, "protocol": "NVMe"},
+                {"size_bytes": 16 * 10**9, "protocol": "USB"},
+            ]
+        )
+        == "512 GB NVMe"
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -8,14 +8,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
-from refurb.labels.data import qr_payload
-from refurb.labels.layout import layout
-from refurb.labels.output import render, write_files
-from refurb.labels.qr import MIN_MODULE_MM, matrix
-from refurb.labels.raster import render_label
-from refurb.labels.templates import MM_PER_INCH, load_templates
-from refurb.labels.zpl import parse_graphic
 from support_labels import (
     HARD_MODELS,
     LONG_URL,
@@ -26,6 +18,14 @@ from support_labels import (
     pdf_pages,
     svg_image,
 )
+
+from refurb.labels.data import qr_payload
+from refurb.labels.layout import layout
+from refurb.labels.output import render, write_files
+from refurb.labels.qr import MIN_MODULE_MM, matrix
+from refurb.labels.raster import render_label
+from refurb.labels.templates import MM_PER_INCH, load_templates
+from refurb.labels.zpl import parse_graphic
 
 TEMPLATES = load_templates()
 ROLLS = [name for name, t in TEMPLATES.items() if t.kind == "roll"]
@@ -52,7 +52,9 @@ def test_png_of_every_template_decodes_to_its_content(name: str, label_url: str 
 @pytest.mark.parametrize("model", HARD_MODELS)
 def test_text_never_leaves_its_box(name: str, model: str) -> None:
     template = TEMPLATES[name]
-    data = replace(SAMPLE, model=model, cpu="Intel Core i7-8650U vPro", disk="512 GB NVMe + 1 TB HDD")
+    data = replace(
+        SAMPLE, model=model, cpu="Intel Core i7-8650U vPro", disk="512 GB NVMe + 1 TB HDD"
+    )
     lay = layout(data, template, qr_payload(data.asset_id, LONG_URL))
     code = matrix(lay.payload, lay.qr)
     text_only = render_label(lay, code, template, code=False)
@@ -77,9 +79,7 @@ def test_text_never_leaves_its_box(name: str, model: str) -> None:
         assert line.top >= by - 1e-6 and line.bottom <= by + bh + 1e-6
     # the model is shown (wrapped or shrunk), not silently dropped
     shown = "".join(line.text for line in lay.lines).replace(" ", "")
-    assert model.replace(" ", "")[:12] in shown or any(
-        "shortened" in w for w in lay.warnings
-    )
+    assert model.replace(" ", "")[:12] in shown or any("shortened" in w for w in lay.warnings)
 
 
 def test_long_model_wraps_instead_of_running_off() -> None:

@@ -57,7 +57,10 @@ def label(
         "label_template, else brother-62x29.",
     ),
     fmt: str | None = typer.Option(
-        None, "--format", "-f", help="png, svg, pdf or zpl. Default: from --out, else the template's."
+        None,
+        "--format",
+        "-f",
+        help="png, svg, pdf or zpl. Default: from --out, else the template's.",
     ),
     out: str | None = typer.Option(
         None,
@@ -67,7 +70,10 @@ def label(
         "'-' writes SVG or ZPL to stdout.",
     ),
     printer: str | None = typer.Option(
-        None, "--print", "-p", help="Printer: usb://..., tcp://HOST[:PORT], file:PATH or a CUPS name."
+        None,
+        "--print",
+        "-p",
+        help="Printer: usb://..., tcp://HOST[:PORT], file:PATH or a CUPS name.",
     ),
     skip: int = typer.Option(0, "--skip", min=0, help="Used cells to skip on the first sheet."),
     printer_model: str | None = typer.Option(

@@ -146,9 +146,7 @@ def make_labels(
         out = f"{labels[0].asset_id}.{fmt}" if len(labels) == 1 else f"labels.{fmt}"
     if out is not None:
         fmt = format_for(out, fmt, template, len(labels))
-        rendered = render(
-            labels, template, fmt, skip=skip, label_url=label_url, progress=progress
-        )
+        rendered = render(labels, template, fmt, skip=skip, label_url=label_url, progress=progress)
         run.format = fmt
         run.pages = rendered.pages
         run.labels = [item.summary() for item in rendered.labels]

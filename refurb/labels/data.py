@@ -105,7 +105,11 @@ def human_bytes(size: int | None, *, disk: bool = False) -> str:
     for factor, unit in units:
         if size >= factor * 0.95:
             value = size / factor
-            text = f"{value:.0f}" if value >= 10 or abs(value - round(value)) < 0.05 else f"{value:.1f}"
+            text = (
+                f"{value:.0f}"
+                if value >= 10 or abs(value - round(value)) < 0.05
+                else f"{value:.1f}"
+            )
             return f"{text} {unit}"
     return f"{size} B"
 
@@ -185,5 +189,7 @@ def label_data_from_device(state: dict[str, Any]) -> LabelData:
         ram=human_bytes(state.get("ram_bytes")),
         disk=(state.get("storage") or "").replace(", ", " + "),
         grade=state.get("grade") or "",
-        erased=erased_text(state.get("erasure"), state.get("erased_at"), state.get("erasure_method")),
+        erased=erased_text(
+            state.get("erasure"), state.get("erased_at"), state.get("erasure_method")
+        ),
     )

@@ -63,7 +63,7 @@ class _Block:
 
 
 def _split_word(word: str, size: float, width: float, bold: bool) -> list[str]:
-    """A word wider than the line, cut into pieces that fit (never fewer than one character each)."""
+    """A word wider than the line, cut into pieces that fit (at least one character each)."""
     m = metrics(bold)
     pieces, current = [], ""
     for ch in word:
@@ -78,7 +78,7 @@ def _split_word(word: str, size: float, width: float, bold: bool) -> list[str]:
 
 
 def wrap(text: str, size: float, width: float, bold: bool, separator: str = " · ") -> list[str]:
-    """Lines of ``text`` no wider than ``width`` mm: break between ``separator`` parts, then words."""
+    """Lines of ``text`` no wider than ``width`` mm: parts first, then words."""
     m = metrics(bold)
 
     def fits(line: str) -> bool:

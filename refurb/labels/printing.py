@@ -1,4 +1,4 @@
-"""Sending labels to a printer: Brother QL (brother_ql-next), Zebra over the network, or CUPS (``lp``).
+"""Sending labels to a printer: Brother QL (brother_ql-next), Zebra over the network, CUPS (lp).
 
 Printer names:
 
@@ -148,9 +148,7 @@ def _send_tcp(data: bytes, printer: str, timeout: float = 10.0) -> str:
     return "sent"
 
 
-def _lp(
-    runner: Runner, queue: str, path: Path, template: Template, raw: bool, title: str
-) -> str:
+def _lp(runner: Runner, queue: str, path: Path, template: Template, raw: bool, title: str) -> str:
     if runner.which("lp") is None:
         raise InvalidInput(
             _("`lp` is not installed, so CUPS printer {queue} cannot be used").format(queue=queue),
@@ -183,7 +181,7 @@ def print_labels(
     label_url: str | None = None,
     brother_model: str | None = None,
 ) -> PrintResult:
-    """Print ``items_source`` (LabelData list) on ``printer``; raises unless the job was accepted."""
+    """Print the labels on ``printer``; raises unless the whole job was accepted."""
     route = kind_of(printer, template)
     labels = list(items_source)
     if route in ("brother_ql", "file") and template.printer == "brother_ql":

@@ -70,7 +70,7 @@ def _new(payload: str, ecc: str, version: int | None = None) -> Any:
 
 @cache
 def fit_version(payload: str, ecc: str) -> int | None:
-    """Smallest version holding ``payload`` at ``ecc``, or None when even version 40 is too small."""
+    """Smallest version holding ``payload`` at ``ecc`` (None: even version 40 is too small)."""
     from qrcode.exceptions import DataOverflowError
 
     code = _new(payload, ecc)
@@ -81,7 +81,7 @@ def fit_version(payload: str, ecc: str) -> int | None:
 
 
 def choose(payload: str, side_mm: float, dpi: int | None) -> QRSpec:
-    """The best symbol for a square of ``side_mm``; InvalidInput when none prints ≥ 0.4 mm modules."""
+    """The best symbol for a square of ``side_mm``; InvalidInput if none has 0.4 mm modules."""
     candidates: list[QRSpec] = []
     for ecc in ECC_ORDER:
         version = fit_version(payload, ecc)
@@ -100,9 +100,9 @@ def choose(payload: str, side_mm: float, dpi: int | None) -> QRSpec:
     if candidates:
         return max(candidates, key=lambda s: (s.module_mm, -ECC_ORDER.index(s.ecc)))
     raise InvalidInput(
-        _("a QR code of {count} characters does not fit {side:.1f} mm with modules of 0.4 mm").format(
-            count=len(payload), side=side_mm
-        ),
+        _(
+            "a QR code of {count} characters does not fit {side:.1f} mm with modules of 0.4 mm"
+        ).format(count=len(payload), side=side_mm),
         _("use a larger label template or a shorter label_url"),
     )
 
@@ -130,7 +130,7 @@ def matrices(items: Sequence[tuple[str, QRSpec]]) -> list[Matrix]:
 
 @cache
 def _function_cells(version: int) -> Any:
-    """Cells that are not data (finders, timing, alignment, format, version info), as qrcode lays them."""
+    """Cells that are not data (finders, timing, alignment, format/version info), per qrcode."""
     import numpy as np
     import qrcode
 
@@ -239,7 +239,12 @@ def _batch(items: Sequence[tuple[str, QRSpec]], chunk: int = 256) -> list[Matrix
             base = np.array(tests, dtype=bool)  # (K, n, n)
             stack = (base[:, None, :, :] ^ flips[None, :, :, :]).reshape(-1, *base.shape[1:])
             best = _penalties(stack).reshape(len(part), 8).argmin(axis=1)
-            for index, code, mask in zip(part, codes, best, strict=True):
-                code.makeImpl(False, int(mask))
-                out[index] = [list(map(bool, row)) for row in code.modules]
+            chosen = stack.reshape(len(part), 8, *base.shape[1:])[np.arange(len(part)), best]
+            for index, code, mask, cells in zip(part, codes, best, chosen, strict=True):
+                # the scored symbol already has the mask applied; add its real format bits
+                code.modules = cells.tolist()
+                code.setup_type_info(False, int(mask))
+                if version >= 7:
+                    code.setup_type_number(False)
+                out[index] = code.modules
     return [m for m in out if m is not None]

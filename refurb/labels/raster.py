@@ -23,9 +23,7 @@ if TYPE_CHECKING:
 def _font(bold: bool, size_px: float) -> FreeTypeFont:
     from PIL import ImageFont
 
-    return ImageFont.truetype(
-        str(font_path(bold)), size_px, layout_engine=ImageFont.Layout.BASIC
-    )
+    return ImageFont.truetype(str(font_path(bold)), size_px, layout_engine=ImageFont.Layout.BASIC)
 
 
 def qr_image(matrix: Matrix, module_px: int) -> Image.Image:

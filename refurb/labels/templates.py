@@ -132,7 +132,9 @@ def parse_template(name: str, raw: Any, source: str) -> Template:
     kind = raw.get("kind", "roll")
     if kind not in KINDS:
         raise InvalidInput(
-            _("{where}: kind must be one of {choices}").format(where=where, choices=", ".join(KINDS))
+            _("{where}: kind must be one of {choices}").format(
+                where=where, choices=", ".join(KINDS)
+            )
         )
     printer = raw.get("printer", "cups")
     if printer not in PRINTERS:
@@ -143,7 +145,9 @@ def parse_template(name: str, raw: Any, source: str) -> Template:
         )
     dpi = raw.get("dpi", 300)
     if not isinstance(dpi, int) or not 100 <= dpi <= 1200:
-        raise InvalidInput(_("{where}: dpi must be a whole number from 100 to 1200").format(where=where))
+        raise InvalidInput(
+            _("{where}: dpi must be a whole number from 100 to 1200").format(where=where)
+        )
     size_px = None
     if "size_px" in raw:
         size_px = _pair(raw["size_px"], where, "size_px", int)
@@ -185,7 +189,9 @@ def parse_template(name: str, raw: Any, source: str) -> Template:
                 raise InvalidInput(_("{where}: a sheet needs {key}").format(where=where, key=key))
         cols, rows = _pair(raw["grid"], where, "grid", int)
         if cols < 1 or rows < 1:
-            raise InvalidInput(_("{where}: grid needs at least one column and row").format(where=where))
+            raise InvalidInput(
+                _("{where}: grid needs at least one column and row").format(where=where)
+            )
         page = _pair(raw.get("page_mm", [210.0, 297.0]), where, "page_mm")
         origin = _pair(raw["origin_mm"], where, "origin_mm")
         pitch = _pair(raw["pitch_mm"], where, "pitch_mm")

@@ -96,7 +96,8 @@ def _label_svg(layout: LabelLayout, matrix: Matrix, ox: float = 0.0, oy: float =
     out = [
         f'<g transform="translate({ox:.3f} {oy:.3f})">',
         f"<title>{escape(layout.payload)}</title>",
-        f'<path transform="translate({layout.qr_x:.3f} {layout.qr_y:.3f}) scale({m:.5f})" d="{d}"/>',
+        f'<path transform="translate({layout.qr_x:.3f} {layout.qr_y:.3f}) scale({m:.5f})" '
+        f'd="{d}"/>',
     ]
     for line in layout.lines:
         out.append(_text_svg(line.text, line.x, line.baseline, line.size, line.bold))
@@ -152,6 +153,9 @@ class PdfWriter:
         self.pdf.set_fill_color(0, 0, 0)
         self.pdf.set_text_color(0, 0, 0)
         self._font: tuple[str, float] | None = None
+        from fpdf.enums import RenderStyle
+
+        self._fill = RenderStyle.F
 
     def add_page(self) -> None:
         self.pdf.add_page()
@@ -160,8 +164,9 @@ class PdfWriter:
         pdf = self.pdf
         m = layout.qr.module_mm
         qx, qy = ox + layout.qr_x, oy + layout.qr_y
+        fill = self._fill
         for c, r, w, h in qr_rects(matrix):
-            pdf.rect(qx + c * m, qy + r * m, w * m, h * m, style="F")
+            pdf.rect(qx + c * m, qy + r * m, w * m, h * m, style=fill)
         for line in layout.lines:
             style = "B" if line.bold else ""
             size_pt = line.size * PT_PER_MM

@@ -1,4 +1,4 @@
-"""ZPL II for Zebra printers: each label is one ``^XA ... ^XZ`` format holding the label as a bitmap.
+"""ZPL II for Zebra printers: each label is one ``^XA ... ^XZ`` format holding it as a bitmap.
 
 The whole label (QR code and text) goes as one ``^GFA`` graphic drawn at the printer's resolution,
 not as ``^BQ`` and ``^A0`` fields: the printer would pick the QR version and the font widths itself,
