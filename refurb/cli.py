@@ -133,7 +133,7 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, init, intake
+    from refurb.commands import admin, device, init, intake, label
 
     app.command("init", help=init.HELP)(init.init)
     app.add_typer(intake.app, name="intake")
@@ -141,6 +141,8 @@ def _register() -> None:
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
     app.add_typer(admin.app, name="admin")
+    app.command("label", help=label.HELP)(label.label)
+    app.add_typer(label.app, name="labels")
 
 
 _register()
