@@ -84,7 +84,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     help=(
         "Refurbish donated laptops and keep a trustworthy inventory of them.\n\n"
-        "Start with [bold]refurb init[/bold], then [bold]refurb intake new[/bold] for each laptop.\n\n"
+        "Start with [bold]refurb init[/bold], then [bold]refurb intake new[/bold] "
+        "for each laptop.\n\n"
         "Example: refurb intake new --serial PF0ABC12 --donor 'City of Ghent'"
     ),
 )

@@ -1,4 +1,4 @@
-"""The site's settings: a small TOML file, readable by its owner only (it can hold a database URL)."""
+"""The site's settings: a small TOML file, readable by its owner only (it may hold a DB URL)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -86,7 +95,7 @@ class Env:
             self.environ.get("REFURB_ACTOR")
             or self.environ.get("SUDO_USER")
             or self.environ.get("USER")
-            or "unknown"
+            or _login_name()
         )
 
     def now(self) -> datetime:

@@ -104,9 +104,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def pg_server_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, dropped afterwards."""
-    base = os.environ.get(
-        "REFURB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
+    base = os.environ.get("REFURB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     try:
         import psycopg
     except ImportError:  # pragma: no cover

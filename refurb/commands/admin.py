@@ -1,0 +1,62 @@
+"""`refurb admin`: integrity of the event log."""
+
+from __future__ import annotations
+
+import typer
+
+from refurb.env import Env
+from refurb.errors import RefurbError
+from refurb.i18n import _
+
+app = typer.Typer(help="Check and repair the store.", no_args_is_help=True)
+
+
+class ChainBroken(RefurbError):
+    pass
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Verify the hash chain of every event: detects changed, removed or reordered events.
+
+    Example: refurb admin check
+    """
+    from refurb.store import open_store
+
+    env: Env = ctx.obj
+    with open_store(env) as store:
+        count, problems = store.check_chain()
+    if json_out:
+        env.print_json({"events": count, "ok": not problems, "problems": problems})
+    elif not problems:
+        env.out.print(_("[green]✓[/green] {n} events, chain intact").format(n=count))
+    else:
+        for problem in problems:
+            env.err.print(f"[red]✗[/red] {problem}", markup=True, highlight=False)
+    if problems:
+        raise ChainBroken(
+            _("the event log was tampered with: {n} problem(s)").format(n=len(problems))
+        )
+
+
+@app.command("rebuild")
+def rebuild(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Recompute every device from its events (after an upgrade or a manual repair).
+
+    Example: refurb admin rebuild
+    """
+    from refurb.store import open_store
+
+    env: Env = ctx.obj
+    with open_store(env) as store:
+        n = store.rebuild()
+    if json_out:
+        env.print_json({"devices": n})
+    else:
+        env.out.print(_("[green]✓[/green] rebuilt {n} devices from the event log").format(n=n))

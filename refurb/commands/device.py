@@ -1,0 +1,228 @@
+"""`refurb show`, `refurb list`, `refurb status`: one device, many devices, moving a device on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from refurb.env import Env
+from refurb.i18n import _
+
+SHOW_HELP = """Show one device: specs, status, erasure, and the timeline of everything done to it.
+
+Example: refurb show RF-7K3QM-X4T2A
+"""
+LIST_HELP = """List devices, optionally only some statuses or one intake batch.
+
+Example: refurb list --status ready --status in_progress
+"""
+STATUS_HELP = """Move a device to another status (intake, in_progress, ready, on_loan, handed_out,
+parts, recycled, quarantine). A move the rules do not allow is refused with the reason.
+
+Example: refurb status RF-7K3QM-X4T2A ready
+"""
+
+
+def _size(n: int | None) -> str:
+    if not n:
+        return "—"
+    return f"{n / 2**30:.0f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def event_summary(kind: str, payload: dict[str, Any]) -> str:
+    """One line a person can read on the timeline."""
+    if kind == "intake":
+        bits = [f"{k} {payload[k]}" for k in ("serial", "donor", "batch") if payload.get(k)]
+        return _("registered") + (": " + ", ".join(bits) if bits else "")
+    if kind == "status":
+        text = f"{payload.get('from')} → {payload.get('to')}"
+        return text + (f" ({payload['reason']})" if payload.get("reason") else "")
+    if kind == "probe":
+        probe = payload.get("probe") or {}
+        system = probe.get("system") or {}
+        return _("hardware probed") + (f": {system.get('model')}" if system.get("model") else "")
+    if kind in ("wipe", "wipe_started"):
+        disk = payload.get("disk") or {}
+        label = disk.get("model") or disk.get("name") or "disk"
+        if kind == "wipe_started":
+            return _("erasure started: {disk}").format(disk=label)
+        return _("erasure {status}: {disk}").format(status=payload.get("status"), disk=label)
+    if kind == "os_install":
+        return _("OS installed: {name}").format(
+            name=" ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
+        )
+    if kind == "grade":
+        return _("graded {grade}").format(grade=payload.get("grade"))
+    if kind == "label":
+        return _("label made ({template})").format(template=payload.get("template"))
+    if kind == "note":
+        return str(payload.get("text", ""))
+    if kind == "update":
+        return _("updated: ") + ", ".join(sorted(payload))
+    return kind
+
+
+def _device_json(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items()}
+
+
+def show(
+    ctx: typer.Context,
+    asset: str = typer.Argument(..., help="Asset id, e.g. RF-7K3QM-X4T2A (RF- may be left out)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the device and its events as JSON."),
+) -> None:
+    from refurb.projection import missing_for_ready
+    from refurb.store import open_store
+
+    env: Env = ctx.obj
+    with open_store(env) as store:
+        device = store.get_device(asset)
+        state = store.device_state(device)
+        events = store.events(device.asset_id)
+    missing = missing_for_ready(state)
+    timeline = [
+        {
+            "id": ev.id,
+            "kind": ev.kind,
+            "at": ev.created_at,
+            "actor": ev.actor,
+            "workstation": ev.workstation,
+            "payload": json.loads(ev.payload),
+        }
+        for ev in events
+    ]
+    if json_out:
+        env.print_json(
+            {"device": _device_json(state), "missing_for_ready": missing, "events": timeline}
+        )
+        return
+    _render_device(env, state, missing, timeline)
+
+
+def _render_device(
+    env: Env, state: dict[str, Any], missing: list[str], timeline: list[dict[str, Any]]
+) -> None:
+    from rich.table import Table
+
+    out = env.out
+    title = " ".join(x for x in (state.get("manufacturer"), state.get("model")) if x) or _(
+        "unknown model"
+    )
+    out.print(f"[bold]{state['asset_id']}[/bold]  {title}  [cyan]{state['status']}[/cyan]")
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="dim")
+    facts.add_column()
+    rows = [
+        (_("Serial"), state.get("serial")),
+        (_("Donor"), state.get("donor")),
+        (_("Batch"), state.get("batch")),
+        (_("Location"), state.get("location")),
+        (_("CPU"), state.get("cpu")),
+        (_("Memory"), _size(state.get("ram_bytes")) if state.get("ram_bytes") else None),
+        (_("Storage"), state.get("storage")),
+        (
+            _("Battery"),
+            f"{state['battery_health_pct']:.0f} %" if state.get("battery_health_pct") else None,
+        ),
+        (_("Screen"), state.get("screen")),
+        (_("Erasure"), state.get("erasure")),
+        (_("OS"), state.get("os")),
+        (_("Grade"), state.get("grade")),
+        (_("Notes"), state.get("notes")),
+    ]
+    for label, value in rows:
+        if value not in (None, ""):
+            facts.add_row(label, str(value))
+    out.print(facts)
+    disks = state.get("disks") or {}
+    if disks:
+        table = Table(title=_("Disks"), title_justify="left", show_edge=False)
+        for col in (_("Disk"), _("Model"), _("Serial"), _("Size"), _("Erasure")):
+            table.add_column(col)
+        for d in disks.values():
+            table.add_row(
+                str(d.get("name") or "—"),
+                str(d.get("model") or "—"),
+                str(d.get("serial") or "—"),
+                _size(d.get("size_bytes")),
+                str(d.get("erasure") or "pending"),
+            )
+        out.print(table)
+    if missing and state["status"] in ("intake", "in_progress", "quarantine"):
+        out.print(_("[yellow]Before it can be ready:[/yellow] ") + "; ".join(missing))
+    table = Table(title=_("Timeline"), title_justify="left", show_edge=False)
+    table.add_column(_("When"), style="dim")
+    table.add_column(_("Who"))
+    table.add_column(_("What"))
+    for item in timeline:
+        when = item["at"][:16].replace("T", " ")
+        table.add_row(when, item["actor"], event_summary(item["kind"], item["payload"]))
+    out.print(table)
+
+
+def list_devices(
+    ctx: typer.Context,
+    status: list[str] | None = typer.Option(
+        None, "--status", help="Only this status (repeat for several)."
+    ),
+    batch: str | None = typer.Option(None, "--batch", "-b", help="Only this intake batch."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON array of devices."),
+) -> None:
+    from refurb.lifecycle import check_status_names
+    from refurb.store import open_store
+
+    env: Env = ctx.obj
+    check_status_names(status or [])
+    with open_store(env) as store:
+        devices = [
+            store.device_state(d)
+            for d in store.list_devices(status=status, batch=batch, limit=limit)
+        ]
+    if json_out:
+        env.print_json(devices)
+        return
+    if not devices:
+        env.err.print(_("No devices match."))
+        return
+    from rich.table import Table
+
+    table = Table(show_edge=False)
+    for col in (_("Asset"), _("Status"), _("Model"), _("Serial"), _("Batch"), _("Grade")):
+        table.add_column(col)
+    for d in devices:
+        table.add_row(
+            d["asset_id"],
+            d["status"],
+            d.get("model") or "—",
+            d.get("serial") or "—",
+            d.get("batch") or "—",
+            d.get("grade") or "—",
+        )
+    env.out.print(table)
+    env.err.print(_("{n} devices").format(n=len(devices)))
+
+
+def status(
+    ctx: typer.Context,
+    asset: str = typer.Argument(..., help="Asset id."),
+    new_status: str = typer.Argument(..., metavar="NEW_STATUS", help="The status to move to."),
+    reason: str | None = typer.Option(None, "--reason", "-r", help="Why (kept in the timeline)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    from refurb.store import open_store
+
+    env: Env = ctx.obj
+    with open_store(env) as store:
+        ev = store.set_status(asset, new_status.strip().lower(), reason)
+    payload = json.loads(ev.payload)
+    if json_out:
+        env.print_json({"asset_id": ev.asset_id, **payload})
+        return
+    env.out.print(
+        _("{asset}: {old} → {new}").format(
+            asset=ev.asset_id, old=payload["from"], new=payload["to"]
+        )
+    )

@@ -1,0 +1,45 @@
+"""`refurb init`: the store, the config (0600) and the site's signing key."""
+
+from __future__ import annotations
+
+import typer
+
+from refurb.env import Env
+from refurb.i18n import _
+
+HELP = """Create the local store and this site's settings.
+
+Run it once per workbench (it is safe to run again: existing data is kept).
+
+Example: refurb init --site "Repair Café Gent" --lang nl
+"""
+
+
+def init(
+    ctx: typer.Context,
+    site: str | None = typer.Option(
+        None, "--site", help="Name of the workshop, shown on certificates."
+    ),
+    inventory: str | None = typer.Option(
+        None, "--inventory", help="URL of the shared inventory (used by `refurb sync`)."
+    ),
+    label_url: str | None = typer.Option(
+        None,
+        "--label-url",
+        help="Put this URL in QR codes instead of the bare id; must hold {asset}.",
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    from refurb.setup import initialize
+
+    env: Env = ctx.obj
+    result = initialize(env, site=site, inventory=inventory, label_url=label_url)
+    if json_out:
+        env.print_json(result)
+        return
+    env.out.print(_("[green]✓[/green] Store ready: {db}").format(db=result["database"]))
+    env.out.print(_("  Site: {site}").format(site=result["site"] or _("(not named)")))
+    env.out.print(_("  Config: {path}").format(path=result["config"]))
+    if result.get("public_key"):
+        env.out.print(_("  Signing key: {path}").format(path=result["public_key"]))
+    env.out.print(_("Next: [bold]refurb intake new --serial SERIAL[/bold] for each laptop."))

@@ -1,0 +1,67 @@
+"""Which status moves are allowed, and why a refused one is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refurb.errors import InvalidInput, Refused
+from refurb.i18n import _
+from refurb.models import STATUSES
+from refurb.projection import missing_for_ready
+
+# Moves a person may make with `refurb status`. Steps (probe, wipe, OS, grade) move a device from
+# intake to in_progress on their own, and a failed erasure moves it to quarantine.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "intake": ("in_progress", "parts", "recycled", "quarantine"),
+    "in_progress": ("intake", "ready", "parts", "recycled", "quarantine"),
+    "ready": ("in_progress", "on_loan", "handed_out", "parts", "recycled", "quarantine"),
+    "on_loan": ("ready", "in_progress", "handed_out", "quarantine"),
+    "handed_out": ("intake", "in_progress"),
+    "parts": ("in_progress", "recycled"),
+    "recycled": (),
+    "quarantine": ("in_progress", "ready", "parts", "recycled"),
+}
+
+
+def check_move(state: dict[str, Any], target: str) -> None:
+    """Raise Refused (saying why) unless the device may move to ``target``."""
+    if target not in STATUSES:
+        raise InvalidInput(
+            _("unknown status {name!r}").format(name=target),
+            "statuses: " + ", ".join(STATUSES),
+        )
+    current = state.get("status", "intake")
+    asset = state.get("asset_id", "")
+    if target == current:
+        raise Refused(_("{asset} is already {status}").format(asset=asset, status=current))
+    allowed = TRANSITIONS.get(current, ())
+    if target not in allowed:
+        hint = (
+            _("from {status} it can go to {targets}").format(
+                status=current, targets=", ".join(allowed)
+            )
+            if allowed
+            else _("{status} is final").format(status=current)
+        )
+        raise Refused(
+            _("{asset} cannot move from {old} to {new}").format(
+                asset=asset, old=current, new=target
+            ),
+            hint,
+        )
+    if target in ("ready", "on_loan", "handed_out") and current in ("in_progress", "quarantine"):
+        missing = missing_for_ready(state)
+        if missing:
+            raise Refused(
+                _("{asset} cannot be {status} yet: it still needs {missing}").format(
+                    asset=asset, status=target, missing="; ".join(missing)
+                )
+            )
+
+
+def check_status_names(names: list[str]) -> None:
+    for name in names:
+        if name not in STATUSES:
+            raise InvalidInput(
+                _("unknown status {name!r}").format(name=name), "statuses: " + ", ".join(STATUSES)
+            )

@@ -1,0 +1,200 @@
+"""A device's current state as a pure fold over its events.
+
+``apply(state, kind, payload, at)`` returns the next state; the store keeps the result in the
+``devices`` table and ``refurb admin rebuild`` recomputes it from the log. Keep this free of I/O.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from refurb.i18n import _
+
+STEP_KINDS = {"probe", "wipe_started", "wipe", "os_install", "grade"}
+INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
+ERASED = "erased"
+
+
+def new_state(asset_id: str, at: str) -> dict[str, Any]:
+    return {
+        "asset_id": asset_id,
+        "status": "intake",
+        "created_at": at,
+        "updated_at": at,
+        "event_count": 0,
+        "disks": {},
+        "specs": None,
+    }
+
+
+def _gib(n: int | None) -> str:
+    if not n:
+        return "?"
+    gb = n / 1e9
+    return f"{gb:.0f} GB" if gb >= 10 else f"{gb:.1f} GB"
+
+
+def disk_kind(disk: dict[str, Any]) -> str:
+    if disk.get("protocol") == "NVMe":
+        return "NVMe SSD"
+    if disk.get("rotational") is True:
+        return "HDD"
+    if disk.get("rotational") is False:
+        return "SSD"
+    return "disk"
+
+
+def _real_disks(probe: dict[str, Any]) -> list[dict[str, Any]]:
+    """The laptop's own disks: removable USB media (the boot stick) are not part of the device."""
+    return [d for d in probe.get("disks") or [] if d.get("protocol") != "USB"]
+
+
+def disk_key(disk: dict[str, Any]) -> str:
+    return disk.get("serial") or f"{disk.get('model') or 'disk'}@{disk.get('name') or '?'}"
+
+
+def specs_from_probe(probe: dict[str, Any]) -> dict[str, Any]:
+    """The few facts a person reads on a label or in a stock list."""
+    system = probe.get("system") or {}
+    cpu = probe.get("cpu") or {}
+    memory = probe.get("memory") or {}
+    disks = _real_disks(probe)
+    batteries = probe.get("batteries") or []
+    displays = probe.get("displays") or []
+    storage = ", ".join(f"{_gib(d.get('size_bytes'))} {disk_kind(d)}" for d in disks) or None
+    health = next((b.get("health_pct") for b in batteries if b.get("health_pct") is not None), None)
+    screen = None
+    if displays:
+        d = displays[0]
+        parts = []
+        if d.get("diagonal_inches"):
+            parts.append(f'{d["diagonal_inches"]}"')
+        if d.get("native_resolution"):
+            parts.append(str(d["native_resolution"]))
+        screen = " ".join(parts) or None
+    return {
+        "manufacturer": system.get("manufacturer"),
+        "model": system.get("model") or system.get("product_name"),
+        "system_serial": system.get("serial"),
+        "cpu": cpu.get("model"),
+        "ram_bytes": memory.get("installed_bytes") or memory.get("usable_bytes"),
+        "storage": storage,
+        "storage_bytes": sum(d.get("size_bytes") or 0 for d in disks) or None,
+        "battery_health_pct": health,
+        "screen": screen,
+    }
+
+
+def _erasure_summary(disks: dict[str, dict[str, Any]]) -> tuple[str | None, str | None, str | None]:
+    """(summary, last erased_at, method) over the disks the device has."""
+    if not disks:
+        return None, None, None
+    statuses = {d.get("erasure") or "pending" for d in disks.values()}
+    if statuses == {ERASED}:
+        ends = [d.get("erased_at") for d in disks.values() if d.get("erased_at")]
+        methods = sorted({d.get("method") for d in disks.values() if d.get("method")})
+        return ERASED, max(ends) if ends else None, ", ".join(methods) or None
+    for bad in ("failed", "interrupted", "erased_with_exceptions", "started"):
+        if bad in statuses:
+            return bad, None, None
+    return "pending", None, None
+
+
+def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) -> dict[str, Any]:
+    s = dict(state)
+    s["disks"] = {k: dict(v) for k, v in (state.get("disks") or {}).items()}
+    s["event_count"] = state.get("event_count", 0) + 1
+    s["updated_at"] = at
+
+    if kind in ("intake", "update"):
+        for field in INTAKE_FIELDS:
+            if field in payload and (kind == "update" or payload[field] is not None):
+                s[field] = payload[field]
+    elif kind == "status":
+        s["status"] = payload["to"]
+    elif kind == "probe":
+        probe = payload.get("probe") or {}
+        specs = specs_from_probe(probe)
+        s["specs"] = specs
+        s["probed_at"] = at
+        for field in ("cpu", "ram_bytes", "storage", "battery_health_pct", "screen"):
+            s[field] = specs.get(field)
+        s["model"] = s.get("model") or specs.get("model")
+        s["manufacturer"] = s.get("manufacturer") or specs.get("manufacturer")
+        s["serial"] = s.get("serial") or specs.get("system_serial")
+        old = s["disks"]
+        fresh: dict[str, dict[str, Any]] = {}
+        for d in _real_disks(probe):
+            key = disk_key(d)
+            entry = dict(old.get(key) or {})
+            entry.update(
+                {
+                    "name": d.get("name"),
+                    "model": d.get("model"),
+                    "serial": d.get("serial"),
+                    "size_bytes": d.get("size_bytes"),
+                    "smart_passed": d.get("smart_passed"),
+                }
+            )
+            entry.setdefault("erasure", "pending")
+            fresh[key] = entry
+        s["disks"] = fresh
+    elif kind in ("wipe_started", "wipe"):
+        disk = payload.get("disk") or {}
+        key = disk_key(disk)
+        entry = s["disks"].setdefault(
+            key,
+            {
+                "name": disk.get("name"),
+                "model": disk.get("model"),
+                "serial": disk.get("serial"),
+                "size_bytes": disk.get("size_bytes"),
+            },
+        )
+        entry["wipe_id"] = payload.get("wipe_id")
+        if kind == "wipe_started":
+            entry["erasure"] = "started"
+        else:
+            status = payload.get("status") or "failed"
+            record = payload.get("record") or {}
+            entry["erasure"] = status
+            entry["method"] = record.get("method") or record.get("technique")
+            entry["erased_at"] = (record.get("end") or at) if status == ERASED else None
+            if status != ERASED and s.get("status") not in ("recycled", "parts"):
+                s["status"] = "quarantine"
+    elif kind == "os_install":
+        name = " ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
+        s["os"] = name or None
+    elif kind == "grade":
+        s["grade"] = payload.get("grade")
+    elif kind == "label":
+        s["labelled_at"] = at
+
+    if kind in STEP_KINDS and s.get("status") == "intake":
+        s["status"] = "in_progress"
+    summary, erased_at, method = _erasure_summary(s["disks"])
+    s["erasure"], s["erased_at"], s["erasure_method"] = summary, erased_at, method
+    return s
+
+
+def missing_for_ready(state: dict[str, Any]) -> list[str]:
+    """What a device still lacks before it may be `ready`, in words a volunteer understands."""
+    missing = []
+    if not state.get("probed_at"):
+        missing.append(_("a hardware probe (refurb probe --save)"))
+    disks = state.get("disks") or {}
+    if state.get("probed_at") and not disks:
+        missing.append(_("a probe that found the internal disk"))
+    for key, d in disks.items():
+        if d.get("erasure") != ERASED:
+            label = d.get("name") or key
+            missing.append(
+                _("erasure of disk {disk} ({state})").format(
+                    disk=label, state=d.get("erasure") or "pending"
+                )
+            )
+    if not state.get("os"):
+        missing.append(_("an OS install record (refurb os record)"))
+    if not state.get("grade"):
+        missing.append(_("a grade (refurb grade)"))
+    return missing

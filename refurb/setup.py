@@ -1,0 +1,51 @@
+"""Creating a site: config, store and signing key, safe to repeat."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from refurb.config import load_config, save_config
+from refurb.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from refurb.env import Env
+
+
+def initialize(
+    env: Env,
+    *,
+    site: str | None = None,
+    inventory: str | None = None,
+    label_url: str | None = None,
+) -> dict[str, Any]:
+    from refurb.store import _redact, open_store, workstation_id
+
+    if label_url and "{asset}" not in label_url:
+        raise InvalidInput(
+            f"--label-url {label_url!r} has no {{asset}} in it",
+            "for example https://stock.example.org/d/{asset}",
+        )
+    config = load_config(env.config_path)
+    for key, value in (("site", site), ("inventory", inventory), ("label_url", label_url)):
+        if value is not None:
+            config[key] = value
+    if env.lang and env.lang != "en" and not config.get("lang"):
+        config["lang"] = env.lang
+    save_config(env.config_path, config)
+    ws = workstation_id(env)
+    with open_store(env) as store:
+        devices = store.count_devices()
+    result: dict[str, Any] = {
+        "site": config.get("site") or None,
+        "config": str(env.config_path),
+        "database": _redact(env.database_url),
+        "workstation": ws,
+        "devices": devices,
+        "public_key": None,
+    }
+    try:
+        from refurb.keys import ensure_site_key
+    except ImportError:  # the signing module arrives with the certificates
+        return result
+    result["public_key"] = str(ensure_site_key(env).with_suffix(".pub"))
+    return result

@@ -1,0 +1,530 @@
+"""The store: engine, migrations, the append-only event log and the device projection.
+
+Every change is an event appended in one transaction with its projection, chained by hash to the
+previous event of the same workstation. Works on SQLite (the embedded default) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlmodel import Session
+
+from refurb import ids
+from refurb.errors import InvalidInput, NotFound, Refused, StoreError
+from refurb.i18n import _
+from refurb.lifecycle import check_move
+from refurb.models import Device, DeviceDisk, Event, StationCode, Workstation
+from refurb.projection import apply, missing_for_ready, new_state
+
+if TYPE_CHECKING:
+    from refurb.env import Env
+
+SCHEMA_HEAD = "0001"
+MIGRATIONS = Path(__file__).parent / "migrations"
+JSON_FIELDS = ("specs", "disks")
+
+
+def canonical_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(
+    *,
+    id: str,
+    asset_id: str,
+    kind: str,
+    payload: str,
+    actor: str,
+    workstation: str,
+    ws_seq: int,
+    created_at: str,
+    prev_hash: str,
+) -> str:
+    body = canonical_json(
+        [id, asset_id, kind, payload, actor, workstation, ws_seq, created_at, prev_hash]
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _redact(url: str) -> str:
+    """A database URL without its password, fit for an error message."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            folder = Path(path).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the store folder {folder}: {exc.strerror or exc}",
+                    "choose another place with --db sqlite:///PATH or REFURB_HOME",
+                ) from exc
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        return engine
+    if url.startswith(("postgresql", "postgres")):
+        if url.startswith("postgres://") or url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        try:
+            return create_engine(url, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
+        except ImportError as exc:
+            raise StoreError(
+                "PostgreSQL support is not installed",
+                "pip install 'refurb[postgres]'",
+            ) from exc
+    raise InvalidInput(
+        f"unsupported database URL {_redact(url)!r}",
+        "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+    )
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA schema_version").fetchall()  # fails on a non-database
+            has = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            ).fetchone()
+        else:
+            has = conn.execute(text("SELECT to_regclass('alembic_version')")).scalar()
+        if not has:
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the head revision with Alembic (only imported when needed)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def _prepare(engine: Engine, url: str) -> None:
+    try:
+        revision = _current_revision(engine)
+        if revision != SCHEMA_HEAD:
+            if engine.dialect.name == "sqlite":
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            migrate(engine)
+    except OperationalError as exc:
+        msg = str(exc.orig) if exc.orig is not None else str(exc)
+        if engine.dialect.name != "sqlite":
+            from refurb.errors import InventoryUnreachable
+
+            raise InventoryUnreachable(
+                f"cannot reach the database {_redact(url)}: {msg.splitlines()[0]}",
+                "check that the server runs and the URL is right",
+            ) from exc
+        raise StoreError(
+            f"cannot open the store {_redact(url)}: {msg.splitlines()[0]}",
+            "check the path and its permissions",
+        ) from exc
+    except DatabaseError as exc:
+        msg = str(exc.orig) if exc.orig is not None else str(exc)
+        raise StoreError(
+            f"{_redact(url)} is not a usable refurb store: {msg.splitlines()[0]}",
+            "restore it from a backup or point --db at another file",
+        ) from exc
+
+
+class Store:
+    def __init__(self, engine: Engine, env: Env, workstation: str) -> None:
+        self.engine = engine
+        self.env = env
+        self.workstation = workstation
+        self.session = Session(engine, expire_on_commit=False)
+
+    # -- reading -------------------------------------------------------------------------------
+    def get_device(self, asset: str) -> Device:
+        try:
+            asset_id = ids.normalize(asset)
+        except InvalidInput as exc:
+            near = ids.near_misses(asset)
+            if near:
+                stmt = select(Device.asset_id).where(Device.asset_id.in_(near))
+                found = sorted(self.session.exec(stmt).scalars())
+                if found:
+                    exc.hint = _("did you mean {ids}?").format(ids=" or ".join(found[:3]))
+            raise
+        device = self.session.get(Device, asset_id)
+        if device is None:
+            raise NotFound(
+                _("no device {asset} in this store").format(asset=asset_id),
+                self._suggest(asset_id),
+            )
+        return device
+
+    def _suggest(self, asset_id: str) -> str | None:
+        near = ids.near_misses(asset_id)
+        found = []
+        if near:
+            found = list(
+                self.session.exec(
+                    select(Device.asset_id).where(Device.asset_id.in_(near))
+                ).scalars()
+            )
+        if not found:
+            prefix = asset_id[:8]
+            found = list(
+                self.session.exec(
+                    select(Device.asset_id)
+                    .where(Device.asset_id.like(prefix + "%"))
+                    .order_by(Device.asset_id)
+                    .limit(3)
+                ).scalars()
+            )
+        if found:
+            return _("did you mean {ids}?").format(ids=" or ".join(sorted(found)[:3]))
+        return _("see `refurb list` for the devices in this store")
+
+    def device_state(self, device: Device) -> dict[str, Any]:
+        state = device.model_dump()
+        for field in JSON_FIELDS:
+            value = state.get(field)
+            state[field] = json.loads(value) if value else ({} if field == "disks" else None)
+        return state
+
+    def events(self, asset_id: str) -> list[Event]:
+        stmt = select(Event).where(Event.asset_id == asset_id).order_by(Event.seq)
+        return list(self.session.exec(stmt).scalars())
+
+    def list_devices(
+        self,
+        *,
+        status: Sequence[str] | None = None,
+        batch: str | None = None,
+        limit: int | None = None,
+    ) -> list[Device]:
+        stmt = select(Device)
+        if status:
+            stmt = stmt.where(Device.status.in_(list(status)))
+        if batch:
+            stmt = stmt.where(Device.batch == batch)
+        stmt = stmt.order_by(Device.created_at, Device.asset_id)
+        if limit:
+            stmt = stmt.limit(limit)
+        return list(self.session.exec(stmt).scalars())
+
+    def count_devices(self) -> int:
+        return self.session.exec(select(func.count()).select_from(Device)).scalar_one()
+
+    def find_by_serial(self, serial: str | None) -> Device | None:
+        if not serial:
+            return None
+        stmt = select(Device).where(Device.serial == serial).limit(1)
+        return self.session.exec(stmt).scalars().first()
+
+    def find_by_disk_serial(self, serial: str | None) -> Device | None:
+        if not serial:
+            return None
+        link = self.session.get(DeviceDisk, serial)
+        return self.session.get(Device, link.asset_id) if link else None
+
+    def readiness(self, asset_id: str) -> list[str]:
+        return missing_for_ready(self.device_state(self.get_device(asset_id)))
+
+    # -- writing -------------------------------------------------------------------------------
+    def _lock_workstation(self) -> Workstation:
+        # A no-op UPDATE first: it takes the write lock before anything is read (SQLite and PG).
+        self.session.exec(
+            update(Workstation)
+            .where(Workstation.id == self.workstation)
+            .values(counter=Workstation.counter)
+        )
+        ws = self.session.get(Workstation, self.workstation, populate_existing=True)
+        if ws is None:
+            ws = self._register_workstation()
+        return ws
+
+    def _register_workstation(self) -> Workstation:
+        ws = Workstation(
+            id=self.workstation,
+            station_code=self._draw_station_code(),
+            created_at=self._now(),
+        )
+        self.session.add(ws)
+        self.session.flush()
+        return ws
+
+    def _draw_station_code(self) -> int:
+        while True:
+            code = ids.new_station_code()
+            if self.session.get(StationCode, code) is None:
+                self.session.add(StationCode(code=code, workstation=self.workstation))
+                self.session.flush()
+                return code
+
+    def _now(self) -> str:
+        return self.env.now().isoformat(timespec="microseconds")
+
+    def _next_asset_id(self, ws: Workstation) -> str:
+        if ws.counter >= ids.COUNTER_LIMIT:
+            ws.station_code = self._draw_station_code()
+            ws.counter = 0
+        asset_id = ids.make_id(ws.station_code, ws.counter)
+        ws.counter += 1
+        return asset_id
+
+    def _write_event(
+        self, ws: Workstation, asset_id: str, kind: str, payload: dict[str, Any]
+    ) -> Event:
+        payload_text = canonical_json(payload)
+        fields = {
+            "id": str(uuid.uuid4()),
+            "asset_id": asset_id,
+            "kind": kind,
+            "payload": payload_text,
+            "actor": self.env.actor,
+            "workstation": self.workstation,
+            "ws_seq": ws.last_ws_seq + 1,
+            "created_at": self._now(),
+            "prev_hash": ws.last_hash,
+        }
+        ev = Event(**fields, hash=event_hash(**fields))
+        ws.last_ws_seq = ev.ws_seq
+        ws.last_hash = ev.hash
+        self.session.add(ev)
+        return ev
+
+    def _project(self, device: Device | None, ev: Event, payload: dict[str, Any]) -> Device:
+        if device is None:
+            state = new_state(ev.asset_id, ev.created_at)
+        else:
+            state = self.device_state(device)
+        state = apply(state, ev.kind, payload, ev.created_at)
+        values = {k: v for k, v in state.items() if k in Device.model_fields}
+        for field in JSON_FIELDS:
+            values[field] = canonical_json(values[field]) if values.get(field) else None
+        if device is None:
+            device = Device(**values)
+            self.session.add(device)
+        else:
+            for key, value in values.items():
+                setattr(device, key, value)
+        if ev.kind == "probe":
+            self._link_disks(ev.asset_id, state.get("disks") or {})
+        return device
+
+    def _link_disks(self, asset_id: str, disks: dict[str, Any]) -> None:
+        for disk in disks.values():
+            serial = disk.get("serial")
+            if not serial:
+                continue
+            link = self.session.get(DeviceDisk, serial)
+            if link is None:
+                self.session.add(DeviceDisk(serial=serial, asset_id=asset_id))
+            else:
+                link.asset_id = asset_id
+
+    @contextmanager
+    def _writing(self) -> Iterator[Workstation]:
+        try:
+            ws = self._lock_workstation()
+            yield ws
+            self.session.commit()
+        except BaseException as exc:
+            self.session.rollback()
+            if isinstance(exc, OperationalError):
+                raise StoreError(
+                    f"cannot write to the store: {str(exc.orig).splitlines()[0]}",
+                    "is the disk full or read-only, or is another refurb holding a lock?",
+                ) from exc
+            raise
+
+    def append(self, asset: str, kind: str, payload: dict[str, Any]) -> Event:
+        """Append one event to an existing device and update its projection, atomically."""
+        with self._writing() as ws:
+            device = self.get_device(asset)
+            ev = self._write_event(ws, device.asset_id, kind, payload)
+            self._project(device, ev, payload)
+        return ev
+
+    def set_status(self, asset: str, target: str, reason: str | None = None) -> Event:
+        with self._writing() as ws:
+            device = self.get_device(asset)
+            state = self.device_state(device)
+            check_move(state, target)
+            payload = {"from": device.status, "to": target, "reason": reason}
+            ev = self._write_event(ws, device.asset_id, "status", payload)
+            self._project(device, ev, payload)
+        return ev
+
+    def intake(self, fields: dict[str, Any], *, force: bool = False) -> Device:
+        """Create one device; a serial already in the store is refused unless ``force``."""
+        return self.intake_many([fields], force=force)[0]
+
+    def intake_many(self, rows: Iterable[dict[str, Any]], *, force: bool = False) -> list[Device]:
+        """Create many devices in one transaction: all of them, or none."""
+        created: list[Device] = []
+        with self._writing() as ws:
+            seen: dict[str, int] = {}
+            for n, fields in enumerate(rows, start=1):
+                serial = (fields.get("serial") or "").strip() or None
+                if serial and not force:
+                    existing = self.find_by_serial(serial)
+                    if existing is not None:
+                        raise Refused(
+                            _("serial {serial} is already {asset}").format(
+                                serial=serial, asset=existing.asset_id
+                            ),
+                            _(
+                                "see `refurb show {asset}`, or add --force to register it again"
+                            ).format(asset=existing.asset_id),
+                        )
+                    if serial in seen:
+                        raise Refused(
+                            f"serial {serial} appears twice (rows {seen[serial]} and {n})"
+                        )
+                    seen[serial] = n
+                payload = {
+                    k: fields.get(k)
+                    for k in (
+                        "serial",
+                        "manufacturer",
+                        "model",
+                        "donor",
+                        "batch",
+                        "notes",
+                        "location",
+                    )
+                }
+                payload["serial"] = serial
+                asset_id = self._next_asset_id(ws)
+                ev = self._write_event(ws, asset_id, "intake", payload)
+                created.append(self._project(None, ev, payload))
+                if len(created) % 2000 == 0:
+                    self.session.flush()
+        return created
+
+    # -- integrity -----------------------------------------------------------------------------
+    def rebuild(self) -> int:
+        """Recompute every device row from the event log."""
+        with self._writing():
+            self.session.exec(text("DELETE FROM device_disks"))
+            self.session.exec(text("DELETE FROM devices"))
+            self.session.flush()
+            states: dict[str, dict[str, Any]] = {}
+            for ev in self.session.exec(select(Event).order_by(Event.seq)).scalars():
+                payload = json.loads(ev.payload)
+                state = states.get(ev.asset_id) or new_state(ev.asset_id, ev.created_at)
+                states[ev.asset_id] = apply(state, ev.kind, payload, ev.created_at)
+            for state in states.values():
+                values = {k: v for k, v in state.items() if k in Device.model_fields}
+                for field in JSON_FIELDS:
+                    values[field] = canonical_json(values[field]) if values.get(field) else None
+                self.session.add(Device(**values))
+                self._link_disks(state["asset_id"], state.get("disks") or {})
+        return len(states)
+
+    def check_chain(self) -> tuple[int, list[str]]:
+        """(events checked, problems): a changed, missing or reordered event is a problem."""
+        problems: list[str] = []
+        heads: dict[str, tuple[int, str]] = {}
+        count = 0
+        stmt = select(Event).order_by(Event.workstation, Event.ws_seq)
+        for ev in self.session.exec(stmt).scalars():
+            count += 1
+            last_seq, last_hash = heads.get(ev.workstation, (0, ""))
+            where = f"event {ev.workstation[:8]}#{ev.ws_seq} ({ev.asset_id} {ev.kind})"
+            if ev.ws_seq != last_seq + 1:
+                problems.append(f"{where}: events {last_seq + 1}..{ev.ws_seq - 1} are missing")
+            if ev.prev_hash != last_hash:
+                problems.append(f"{where}: does not follow the event before it")
+            fields = {
+                k: getattr(ev, k)
+                for k in (
+                    "id",
+                    "asset_id",
+                    "kind",
+                    "payload",
+                    "actor",
+                    "workstation",
+                    "ws_seq",
+                    "created_at",
+                    "prev_hash",
+                )
+            }
+            if event_hash(**fields) != ev.hash:
+                problems.append(f"{where}: its content was changed after it was written")
+            heads[ev.workstation] = (ev.ws_seq, ev.hash)
+        for ws in self.session.exec(select(Workstation)).scalars():
+            seq, digest = heads.get(ws.id, (0, ""))
+            if ws.last_ws_seq != seq or ws.last_hash != digest:
+                problems.append(
+                    f"workstation {ws.id[:8]}: its last event #{ws.last_ws_seq} is missing"
+                )
+        return count, problems
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()
+
+
+def workstation_id(env: Env) -> str:
+    """This machine's workstation id, kept in the config (made on first use)."""
+    from refurb.config import load_config, save_config
+
+    config = load_config(env.config_path)
+    value = config.get("workstation")
+    if not value:
+        value = str(uuid.uuid4())
+        config["workstation"] = value
+        save_config(env.config_path, config)
+    return str(value)
+
+
+@contextmanager
+def open_store(env: Env) -> Iterator[Store]:
+    """The store for this invocation: created and migrated on first use."""
+    url = env.database_url
+    engine = make_engine(url)
+    store: Store | None = None
+    try:
+        _prepare(engine, url)
+        store = Store(engine, env, workstation_id(env))
+        yield store
+    except SQLAlchemyError as exc:
+        if isinstance(exc, OperationalError) and engine.dialect.name != "sqlite":
+            from refurb.errors import InventoryUnreachable
+
+            raise InventoryUnreachable(
+                f"lost the database {_redact(url)}: {str(exc.orig).splitlines()[0]}"
+            ) from exc
+        raise StoreError(f"store error: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from exc
+    finally:
+        if store is not None:
+            store.close()
+        else:
+            engine.dispose()

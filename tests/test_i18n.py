@@ -1,0 +1,58 @@
+"""Every message has a Dutch and a French translation, and the compiled catalogues are current."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from refurb.i18n import LOCALE_DIR, resolve_language
+
+PACKAGE = Path(__file__).resolve().parents[1] / "refurb"
+
+
+def _msgids() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for lineno, msg, _c, _ctx in extract_from_file("python", str(path), keywords={"_": None}):
+            if isinstance(msg, str) and msg:
+                found.setdefault(msg, f"{path.relative_to(PACKAGE.parent)}:{lineno}")
+    return found
+
+
+def _catalogue(lang: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                if message.id and isinstance(message.id, str) and message.string:
+                    merged[message.id] = message.string
+    return merged
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_every_message_is_translated(lang):
+    have = _catalogue(lang)
+    missing = [f"{where}: {msg!r}" for msg, where in _msgids().items() if msg not in have]
+    assert not missing, f"{len(missing)} messages lack a {lang} translation:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("po", sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po")), ids=str)
+def test_compiled_catalogues_are_current(po):
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=po.parent.parent.name)
+    buf = io.BytesIO()
+    write_mo(buf, catalog, use_fuzzy=False)
+    assert po.with_suffix(".mo").read_bytes() == buf.getvalue(), "run: python -m refurb.i18n"
+
+
+def test_language_resolution():
+    assert resolve_language("fr", {}) == "fr"
+    assert resolve_language(None, {"REFURB_LANG": "nl"}) == "nl"
+    assert resolve_language(None, {"LANG": "nl_BE.UTF-8"}) == "nl"
+    assert resolve_language(None, {"LANGUAGE": "de:fr"}) == "fr"
+    assert resolve_language(None, {"LANG": "C.UTF-8"}) == "en"
