@@ -149,8 +149,8 @@ def disk_summary(
         "tool_version": tool_version,
         "verification": verification,
         "operator": _pick(record, "who", "operator", "actor") or (event or {}).get("actor"),
-        "started_at": _pick(record, "started_at", "start", "started"),
-        "ended_at": _pick(record, "ended_at", "end", "finished_at", "ended"),
+        "started_at": _pick(record, "start", "started_at", "started"),
+        "ended_at": _pick(record, "end", "ended_at", "finished_at", "ended"),
         "bytes_written": _pick(record, "bytes_written"),
         "errors": len(errors) if isinstance(errors, list) else int(bool(errors)),
         "exceptions": [str(x) for x in exceptions][:20],
@@ -313,7 +313,7 @@ def sign(certificate: Mapping[str, Any], private_key: Ed25519PrivateKey) -> dict
 class Verification:
     certificate: dict[str, Any]
     fingerprint: str
-    key_source: str  # "given" (--key), "site" (this workstation's key) or "embedded"
+    key_source: str  # "given" (--key) or "embedded" (the key inside the certificate)
 
 
 def _strict_b64(text: Any, what: str, length: int) -> bytes:
@@ -332,14 +332,13 @@ def verify(
     data: bytes,
     *,
     key: Ed25519PublicKey | None = None,
-    site_key: Ed25519PublicKey | None = None,
     source: str = "certificate",
 ) -> Verification:
     """Check a certificate file's bytes; :class:`CertificateInvalid` (exit 1) on any problem.
 
-    With ``key`` the certificate must be signed by that key. Without it, this workstation's site
-    key is used when there is one, else the public key embedded in the certificate (which proves
-    the file is unchanged, not who made it: the caller says so).
+    With ``key`` the certificate must be signed by that key. Without it the public key embedded
+    in the certificate is used: that proves the file is unchanged, not who made it, so the caller
+    shows the fingerprint for the reader to compare with the one the workshop publishes.
     """
     from cryptography.exceptions import InvalidSignature
 
@@ -383,12 +382,7 @@ def verify(
             )
         )
     signature = _strict_b64(sig.get("value"), _("signature"), 64)
-    if key is not None:
-        checker, key_source = key, "given"
-    elif site_key is not None:
-        checker, key_source = site_key, "site"
-    else:
-        checker, key_source = embedded, "embedded"
+    checker, key_source = (key, "given") if key is not None else (embedded, "embedded")
     if keys.fingerprint(checker) != declared:
         raise CertificateInvalid(
             _("{source} was signed by another key ({theirs}), not by {ours}").format(
@@ -818,8 +812,8 @@ def _nwipe_payload(
             "which": verify,
         },
         "who": actor,
-        "started_at": dev["started_at"],
-        "ended_at": dev["ended_at"],
+        "start": dev["started_at"],
+        "end": dev["ended_at"],
         "time_zone": "local time of the wiping machine (nwipe logs carry no zone)",
         "result": status,
         "bytes_written": dev["bytes_written"],
@@ -854,3 +848,131 @@ def _nwipe_payload(
         "status": status,
         "record": record,
     }
+
+
+# -- with the store --------------------------------------------------------------------------
+
+
+def _event_dict(event: Any) -> dict[str, Any]:
+    payload = event.payload
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except json.JSONDecodeError:
+            payload = {}
+    return {
+        "id": event.id,
+        "kind": event.kind,
+        "payload": payload,
+        "actor": event.actor,
+        "created_at": event.created_at,
+    }
+
+
+def issue_certificate(
+    env: Any,
+    asset: str,
+    *,
+    json_path: Path,
+    pdf_path: Path | None = None,
+) -> dict[str, Any]:
+    """Build, sign and write the certificate of one device; a note event records the issue."""
+    from refurb import keys
+    from refurb.config import load_config
+    from refurb.store import open_store
+
+    private = keys.load_private_key(keys.private_key_path(env))
+    config = env.extra.get("config") or load_config(env.config_path)
+    with open_store(env) as store:
+        device = store.get_device(asset)
+        events = [_event_dict(e) for e in store.events(device.asset_id)]
+        body = build_certificate(
+            site=str(config.get("site") or ""),
+            device={
+                "asset_id": device.asset_id,
+                "manufacturer": device.manufacturer,
+                "model": device.model,
+                "serial": device.serial,
+            },
+            events=events,
+            issued_at=env.now().isoformat(timespec="seconds"),
+            public_key=private.public_key(),
+        )
+        envelope = sign(body, private)
+        write_certificate(envelope, json_path)
+        if pdf_path is not None:
+            render_pdf(envelope, pdf_path, json_name=json_path.name)
+        store.append(
+            device.asset_id,
+            "note",
+            {
+                "text": f"erasure certificate {body['certificate_id']} issued: {body['result']}",
+                "certificate_id": body["certificate_id"],
+                "result": body["result"],
+                "sha256": hashlib.sha256(file_bytes(envelope)).hexdigest(),
+            },
+        )
+    return {
+        "asset_id": device.asset_id,
+        "certificate_id": body["certificate_id"],
+        "result": body["result"],
+        "disks": body["disks"],
+        "key_fingerprint": body["signer"]["key_fingerprint"],
+        "json": str(json_path),
+        "pdf": str(pdf_path) if pdf_path else None,
+    }
+
+
+def import_nwipe(
+    env: Any, log: Path, asset: str, *, devices: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Record every erasure of an nwipe log as a ``wipe`` event of ``asset``.
+
+    Refuses a log already imported (same file content and device) and a disk whose serial
+    belongs to another device. Returns the appended payloads' summaries.
+    """
+    from refurb.errors import Refused
+    from refurb.store import open_store
+
+    payloads = nwipe_records(log, actor=env.actor, only=devices)
+    done = []
+    with open_store(env) as store:
+        device = store.get_device(asset)
+        seen = {
+            (_event_dict(e)["payload"] or {}).get("wipe_id")
+            for e in store.events(device.asset_id)
+            if e.kind == "wipe"
+        }
+        for payload in payloads:
+            if payload["wipe_id"] in seen:
+                raise Refused(
+                    f"{log}: the erasure of {payload['disk']['path']} is already recorded "
+                    f"on {device.asset_id}"
+                )
+            serial = payload["disk"].get("serial")
+            owner = store.find_by_disk_serial(serial) if serial else None
+            if owner is not None and owner.asset_id != device.asset_id:
+                raise Refused(
+                    f"disk {serial} in {log.name} belongs to {owner.asset_id}, "
+                    f"not to {device.asset_id}",
+                    hint=f"use --asset {owner.asset_id}",
+                )
+        for payload in payloads:
+            event = store.append(device.asset_id, "wipe", payload)
+            done.append(
+                {
+                    "event_id": event.id,
+                    "wipe_id": payload["wipe_id"],
+                    "device": payload["disk"]["path"],
+                    "model": payload["disk"]["model"],
+                    "serial": payload["disk"]["serial"],
+                    "size_bytes": payload["disk"]["size_bytes"],
+                    "status": payload["status"],
+                    "exceptions": payload["record"]["exceptions"],
+                    "verification": payload["record"]["verification"]["mode"],
+                }
+            )
+        status = store.get_device(device.asset_id).status
+    for item in done:
+        item["device_status"] = status
+    return done

@@ -141,6 +141,9 @@ def _register() -> None:
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
     app.add_typer(admin.app, name="admin")
+    from refurb.commands import wipe_proof  # merge: wipe_proof.register(wipe.app) instead
+
+    app.add_typer(wipe_proof.standalone_app(), name="wipe")
 
 
 _register()
