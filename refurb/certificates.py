@@ -434,9 +434,11 @@ def status_text(status: str | None) -> str:
     return factory() if factory else str(status)
 
 
-def result_sentence(result: str) -> str:
+def result_sentence(result: str, disks: Iterable[Mapping[str, Any]] = ()) -> str:
     if result == ERASED:
-        return _("Every disk of this device was erased and the erasure was verified.")
+        if all((d.get("verification") or {}).get("passed") is True for d in disks):
+            return _("Every disk of this device was erased and the erasure was verified.")
+        return _("Every disk of this device was erased.")
     if result == WITH_EXCEPTIONS:
         return _(
             "Every disk was erased, with exceptions listed below (for example unreadable "
@@ -529,7 +531,13 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     pdf.cell(width, 10, _latin1(headline), fill=True, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Helvetica", "", 10)
-    pdf.multi_cell(width, 5, _latin1(result_sentence(result)), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        width,
+        5,
+        _latin1(result_sentence(result, cert.get("disks") or [])),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     pdf.ln(2)
 
     device = cert.get("device", {})
@@ -560,22 +568,27 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
             new_x="LMARGIN",
             new_y="NEXT",
         )
-    budget = 130.0  # mm of page the disk list may use, so everything fits on one page
-    per_disk = min(32.0, budget / max(1, len(disks)))
-    for i, disk in enumerate(disks, start=1):
-        if per_disk < 14 and i > 8:
+    available = (pdf.h - 64) - pdf.get_y()
+    if len(disks) * 33 <= available:
+        for i, disk in enumerate(disks, start=1):
+            _pdf_disk(pdf, width, i, disk)
+    else:
+        # Many disks: one line each, and whatever does not fit is left to the JSON file.
+        fits = int(available // 5)
+        shown = disks if len(disks) <= fits else disks[: max(0, fits - 1)]
+        for i, disk in enumerate(shown, start=1):
+            _pdf_disk_line(pdf, width, i, disk)
+        if len(shown) < len(disks):
             pdf.set_font("Helvetica", "I", 9)
             pdf.cell(
                 width,
                 5,
                 _latin1(
-                    _("... and {n} more disks: see the JSON file").format(n=len(disks) - i + 1)
+                    _("... and {n} more disks: see the JSON file").format(n=len(disks) - len(shown))
                 ),
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
-            break
-        _pdf_disk(pdf, width, i, disk)
 
     pdf.set_y(pdf.h - 62)
     pdf.set_draw_color(120, 120, 120)
@@ -636,6 +649,22 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         pdf.output(str(path))
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _pdf_disk_line(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
+    status = disk.get("status")
+    pdf.set_font("Helvetica", "", 8.5)
+    title = " ".join(str(x) for x in (disk.get("make"), disk.get("model")) if x) or "?"
+    text = (
+        f"{index}. {title}  {disk.get('serial') or '-'}  {_size(disk.get('size_bytes'))}  "
+        f"{disk.get('nist_level') or '-'}  {verification_text(disk.get('verification'))}"
+    )
+    pdf.cell(width * 0.75, 5, _latin1(text[:110]))
+    pdf.set_text_color(*((22, 120, 60) if status == ERASED else (180, 30, 30)))
+    pdf.cell(
+        width * 0.25, 5, _latin1(status_text(status)), align="R", new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.set_text_color(0, 0, 0)
 
 
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
