@@ -106,13 +106,18 @@ def _verification(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _tool(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    tool = _pick(record, "tool")
+    tool = _pick(record, "tool", "sanitization.tool")
     if isinstance(tool, Mapping):
         return _pick(tool, "name"), _pick(tool, "version")
     if isinstance(tool, str):
         name, _sep, version = tool.partition(" ")
         return name or None, (_pick(record, "tool_version") or version or None)
     return None, _pick(record, "tool_version")
+
+
+def _operator(record: Mapping[str, Any]) -> str | None:
+    who = _pick(record, "who", "operator.name", "operator", "actor")
+    return str(who) if isinstance(who, str | int) else None
 
 
 def disk_summary(
@@ -142,17 +147,18 @@ def disk_summary(
         "size_bytes": _pick(media, "size_bytes") or _pick(disk, "size_bytes", "size"),
         "status": status,
         "method": _pick(record, "method"),
-        "nist_level": _pick(record, "nist_level", "nist_method", "nist", "sanitization_method"),
+        "nist_level": _pick(record, "nist_level", "nist_method", "nist"),
         "technique": _pick(record, "technique", "method_detail"),
         "passes": _pick(record, "passes"),
         "tool": tool_name,
         "tool_version": tool_version,
         "verification": verification,
-        "operator": _pick(record, "who", "operator", "actor") or (event or {}).get("actor"),
+        "operator": _operator(record) or (event or {}).get("actor"),
         "started_at": _pick(record, "start", "started_at", "started"),
         "ended_at": _pick(record, "end", "ended_at", "finished_at", "ended"),
         "bytes_written": _pick(record, "bytes_written"),
-        "errors": len(errors) if isinstance(errors, list) else int(bool(errors)),
+        "errors": _pick(record, "error_count")
+        or (len(errors) if isinstance(errors, list) else int(bool(errors))),
         "exceptions": [str(x) for x in exceptions][:20],
         "wipe_id": payload.get("wipe_id"),
         "event_id": (event or {}).get("id"),
@@ -466,7 +472,7 @@ def verification_text(v: Mapping[str, Any] | None) -> str:
     fraction = v.get("fraction")
     if mode == "full":
         text = _("full read-back")
-    elif mode == "sample":
+    elif mode.startswith("sample"):
         text = _("sampled read-back")
         if isinstance(fraction, int | float):
             text += f" ({fraction * 100:.1f} %)"
@@ -829,6 +835,7 @@ def _nwipe_payload(
             "bus": dev["bus"],
         },
         "method": "nwipe",
+        "nist_method": "Clear",
         "nist_level": "Clear",
         "technique": technique,
         "passes": max(dev["passes_finished"], 0) + (1 if dev["blanked"] else 0),
@@ -841,6 +848,7 @@ def _nwipe_payload(
             "which": verify,
         },
         "who": actor,
+        "operator": {"name": actor, "role": "imported the nwipe log"},
         "start": dev["started_at"],
         "end": dev["ended_at"],
         "time_zone": "local time of the wiping machine (nwipe logs carry no zone)",

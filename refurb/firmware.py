@@ -89,6 +89,8 @@ def disk_kind(disk: dict[str, Any]) -> str:
         return "nvme"
     if any(word in bus for word in ("ata", "sata")):
         return "ata"
+    if bus.strip():
+        return "other"  # SAS, MMC, virtio...: neither hdparm nor nvme-cli erases them
     if re.fullmatch(r"sd[a-z]+", name) or re.fullmatch(r"hd[a-z]+", name):
         return "ata"
     return "other"

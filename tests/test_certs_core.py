@@ -289,3 +289,42 @@ def test_pdf_with_many_disks_stays_on_one_page(tmp_path, count):
     else:
         assert f"and {count - len(shown)} more disks" in text
     assert "Key fingerprint" in text  # the signature block is never pushed off the page
+
+
+def test_record_in_the_wipe_engines_shape():
+    # The keys refurb/wipe/record.py writes (operator object, tool under sanitization, ...).
+    payload = {
+        "wipe_id": "w1",
+        "disk": {"name": "nvme0n1", "path": "/dev/nvme0n1", "serial": "1951B3444502"},
+        "status": "erased",
+        "record": {
+            "media": {
+                "manufacturer": "WDC",
+                "model": "PC SN730",
+                "serial": "1951B3444502",
+                "type": "ssd",
+                "size_bytes": 256060514304,
+            },
+            "method": "firmware",
+            "nist_method": "Purge",
+            "technique": "NVMe Sanitize Crypto Erase",
+            "passes": 1,
+            "sanitization": {"tool": {"name": "refurb", "version": "0.1.0"}},
+            "verification": {
+                "mode": "sample (before/after firmware erase)",
+                "result": "passed",
+                "fraction": 0.0123,
+            },
+            "operator": {"name": "ann", "workstation": "w"},
+            "start": "2026-01-05T10:00:00+00:00",
+            "end": "2026-01-05T10:00:09+00:00",
+            "errors": [],
+            "error_count": 0,
+        },
+    }
+    (disk,) = signed([event("wipe", payload)])["certificate"]["disks"]
+    assert (disk["make"], disk["model"], disk["type"]) == ("WDC", "PC SN730", "ssd")
+    assert disk["nist_level"] == "Purge" and disk["tool"] == "refurb"
+    assert disk["tool_version"] == "0.1.0" and disk["operator"] == "ann"
+    assert disk["verification"]["passed"] is True and disk["verification"]["fraction"] == 0.0123
+    assert certs.verification_text(disk["verification"]) == "sampled read-back (1.2 %), passed"
