@@ -80,11 +80,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     help=(
         "Refurbish donated laptops and keep a trustworthy inventory of them.\n\n"
-        "Start with [bold]refurb init[/bold], then [bold]refurb intake new[/bold] "
+        "Start with refurb init, then refurb intake new "
         "for each laptop.\n\n"
         "Example: refurb intake new --serial PF0ABC12 --donor 'City of Ghent'"
     ),
