@@ -140,3 +140,11 @@ def test_help_has_examples(run_cli):
     for command in ("certificate", "verify-cert", "import-nwipe"):
         text = run_cli("wipe", command, "--help", expect=0).stdout
         assert "Example: refurb wipe " + command in " ".join(text.split())
+
+
+def test_default_file_names_use_the_normalised_id(run_cli, initialized, tmp_path, monkeypatch):
+    asset = _asset(run_cli)
+    monkeypatch.chdir(tmp_path)
+    run_cli("wipe", "certificate", asset.lower().replace("-", ""), expect=0)
+    assert (tmp_path / f"{asset}-erasure.json").exists()
+    assert (tmp_path / f"{asset}-erasure.pdf").read_bytes().startswith(b"%PDF")

@@ -56,7 +56,9 @@ def certificate(
 
     env: Env = ctx.obj
     if json_file is None:
-        json_file = Path(f"{asset.upper()}-erasure.json")
+        from refurb.ids import normalize
+
+        json_file = Path(f"{normalize(asset)}-erasure.json")
     if pdf_file is None and not no_pdf:
         pdf_file = json_file.with_suffix(".pdf")
     result = issue_certificate(env, asset, json_path=json_file, pdf_path=pdf_file)
