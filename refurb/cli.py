@@ -143,6 +143,9 @@ def _register() -> None:
     app.add_typer(admin.app, name="admin")
     app.command("label", help=label.HELP)(label.label)
     app.add_typer(label.app, name="labels")
+    from refurb.commands import wipe_proof
+
+    app.add_typer(wipe_proof.standalone_app(), name="wipe")
 
 
 _register()
