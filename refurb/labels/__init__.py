@@ -176,13 +176,8 @@ def make_labels(
 
             run.labels = [item.summary() for item in prepare(labels, template, label_url)]
     payload_output = ", ".join(run.files) if run.files else ("-" if out == "-" else None)
-    for device in devices:
-        store.append(
-            device.asset_id,
-            "label",
-            {"template": template.name, "output": payload_output, "printer": printer},
-        )
-        run.events += 1
+    payload = {"template": template.name, "output": payload_output, "printer": printer}
+    run.events += len(store.append_many((d.asset_id, "label", payload) for d in devices))
     if out == "-":
         run.stdout = rendered.files[0][1]
     return run
