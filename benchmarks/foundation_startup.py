@@ -1,6 +1,7 @@
 """`refurb --version` / `--help` start-up against `python -c "import typer, rich"`.
 
-Target: each ≤ 1.3× the reference, and no SQLAlchemy imported. Run: python benchmarks/foundation_startup.py
+Target: each ≤ 1.3× the reference, and no SQLAlchemy imported.
+Run: python benchmarks/foundation_startup.py
 """
 
 from __future__ import annotations
@@ -29,11 +30,18 @@ def main() -> int:
         if name != "reference: import typer, rich" and ratio > 1.3:
             ok = False
     heavy = subprocess.run(
-        [PY, "-c", "import sys; from refurb.cli import main; import contextlib, io;\n"
-         "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
-         "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'PIL', 'fpdf', "
-         "'cryptography', 'cpuinfo', 'jc') if m in sys.modules))"],
-        env=env, capture_output=True, text=True, check=True,
+        [
+            PY,
+            "-c",
+            "import sys; from refurb.cli import main; import contextlib, io;\n"
+            "with contextlib.redirect_stdout(io.StringIO()): main(['--help'])\n"
+            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'PIL', 'fpdf', "
+            "'cryptography', 'cpuinfo', 'jc') if m in sys.modules))",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     print(f"heavy modules imported by --help: {heavy}")
     ok = ok and heavy == "[]"

@@ -133,7 +133,7 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, init, intake
+    from refurb.commands import admin, device, init, intake, label
     from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
@@ -142,6 +142,11 @@ def _register() -> None:
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
     app.add_typer(admin.app, name="admin")
+    app.command("label", help=label.HELP)(label.label)
+    app.add_typer(label.app, name="labels")
+    from refurb.commands import wipe_proof
+
+    app.add_typer(wipe_proof.standalone_app(), name="wipe")
     app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
 
 
