@@ -400,8 +400,18 @@ def _smart_warnings(
     name = (disk or {}).get("name") or key or "?"
     messages = list((facts or {}).get("warnings") or [])
     label = src.label(f"smartctl/{key}")
+    if disk is not None and disk["smart_passed"] is not None:
+        warnings.extend(_prefixed(label, messages))
+        return
+    if (
+        entry is not None
+        and entry["protocol"] == "USB"
+        and (entry["removable"] or entry["hotplug"])
+    ):
+        return  # a USB stick (the one refurb runs from): its health is nobody's question
     if disk is not None and any(disk[k] is not None for k in _SMART_KEYS):
         warnings.extend(_prefixed(label, messages))
+        warnings.append(_("{disk}: SMART gives no overall health verdict").format(disk=name))
         return
     joined = " ".join(messages).lower()
     if "permission denied" in joined or "operation not permitted" in joined:

@@ -267,7 +267,7 @@ def _check_warnings_explain_gaps(result: dict) -> None:
     if not result["displays"]:
         assert "screen" in text or "edid" in text
     for disk in result["disks"]:
-        if disk["smart_passed"] is None:
+        if disk["smart_passed"] is None and not (disk["protocol"] == "USB" and disk["removable"]):
             assert disk["name"].lower() in text, disk["name"]
 
 
@@ -381,3 +381,17 @@ def test_summary_of_an_empty_probe_is_all_unknown():
     assert facts["name"] is None and facts["battery_health_pct"] is None
     assert facts["screen"] is None and facts["ram_from_modules"] is False
     assert facts["disks"][0]["health"] == "unknown"
+
+
+def test_the_usb_boot_stick_is_listed_but_not_warned_about(tmp_path):
+    devices = [
+        {"name": "sda", "type": "disk", "size": 500107862016, "tran": "sata", "rota": False},
+        {"name": "sdb", "type": "disk", "size": 16008609792, "tran": "usb", "rm": True},
+    ]
+    (tmp_path / "lsblk.json").write_text(json.dumps({"blockdevices": devices}))
+    result = probe.probe_from_dir(tmp_path)
+    disks = {d["name"]: d for d in result["disks"]}
+    assert disks["sdb"]["protocol"] == "USB" and disks["sdb"]["removable"] is True
+    assert any(w.startswith("sda:") for w in result["warnings"])
+    assert not any("sdb" in w for w in result["warnings"])
+    assert [d["name"] for d in probe.summary(result)["disks"]] == ["sda"]
