@@ -863,7 +863,18 @@ def write_sources(src: Sources, folder: Path | str) -> list[Path]:
 
 
 def capture(env: Env, folder: Path | str, root: Path | str = "/") -> dict[str, Any]:
-    """Probe the live system, save the raw outputs in ``folder``, and return the probe."""
+    """Probe the live system, save the raw outputs in ``folder``, and return the probe.
+
+    The folder must be new or empty: files of an earlier capture would mix with this one's.
+    """
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InvalidInput(
+            _("{folder} already exists and is not empty").format(folder=folder),
+            _("give a new folder for each laptop, e.g. {example}").format(
+                example=folder.with_name(folder.name + "-2")
+            ),
+        )
     src = collect(env, root)
     write_sources(src, folder)
     return build(src)

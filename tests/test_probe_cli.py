@@ -192,3 +192,12 @@ def test_no_match_at_a_terminal_asks(run_cli, initialized, answer, code, count):
 def test_save_on_an_unknown_asset(run_cli, initialized):
     result = run_cli("probe", "--from", str(E480), "--save", "RF-7K3QM-X4T2A")
     assert result.exit_code == 1 and "RF-7K3QM-X4T2A" in result.stderr
+
+
+def test_capture_refuses_a_folder_in_use(run_cli, tmp_path):
+    folder = tmp_path / "cap"
+    folder.mkdir()
+    (folder / "dmidecode.txt").write_text("an earlier laptop")
+    result = run_cli("probe", "--capture", str(folder), env=Env(runner=_laptop_runner()))
+    assert result.exit_code == 1 and "not empty" in result.stderr and "cap-2" in result.stderr
+    assert (folder / "dmidecode.txt").read_text() == "an earlier laptop"
