@@ -80,11 +80,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
     help=(
         "Refurbish donated laptops and keep a trustworthy inventory of them.\n\n"
-        "Start with [bold]refurb init[/bold], then [bold]refurb intake new[/bold] "
+        "Start with refurb init, then refurb intake new "
         "for each laptop.\n\n"
         "Example: refurb intake new --serial PF0ABC12 --donor 'City of Ghent'"
     ),
@@ -133,7 +133,8 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, init, intake, wipe
+    from refurb.commands import admin, device, init, intake, label, wipe
+    from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
     app.add_typer(intake.app, name="intake")
@@ -141,7 +142,10 @@ def _register() -> None:
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
     app.add_typer(admin.app, name="admin")
+    app.command("label", help=label.HELP)(label.label)
+    app.add_typer(label.app, name="labels")
     app.add_typer(wipe.app, name="wipe")
+    app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
 
 
 _register()
@@ -149,6 +153,13 @@ _register()
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["probe"]:  # `probe --json` skips Typer's pydantic import (see fast_json)
+        from refurb.commands.probe import fast_json
+
+        status = fast_json(args[1:])
+        if status is not None:
+            return status
     try:
         app(args=argv, prog_name="refurb")
     except SystemExit as exc:

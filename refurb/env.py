@@ -15,10 +15,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from refurb.runner import Runner
-
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from refurb.runner import Runner
 
 
 def _login_name() -> str:
@@ -28,6 +28,12 @@ def _login_name() -> str:
         return getpass.getuser()
     except Exception:
         return "unknown"
+
+
+def _default_runner() -> Runner:
+    from refurb.runner import Runner
+
+    return Runner()
 
 
 def _utc_now() -> datetime:
@@ -40,7 +46,7 @@ class Env:
     stdin_isatty: bool | None = None
     stdout_isatty: bool | None = None
     clock: Callable[[], datetime] = _utc_now
-    runner: Runner = field(default_factory=Runner)
+    runner: Runner = field(default_factory=lambda: _default_runner())
     db_url: str | None = None
     debug: bool = False
     lang: str | None = None

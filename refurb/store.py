@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 SCHEMA_HEAD = "0001"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
+INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
 
 
 def canonical_json(data: Any) -> str:
@@ -371,6 +372,17 @@ class Store:
             self._project(device, ev, payload)
         return ev
 
+    def append_many(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Event]:
+        """Append events to many devices in one transaction: all of them, or none."""
+        written: list[Event] = []
+        with self._writing() as ws, self.session.no_autoflush:
+            for asset, kind, payload in items:
+                device = self.get_device(asset)
+                ev = self._write_event(ws, device.asset_id, kind, payload)
+                self._project(device, ev, payload)
+                written.append(ev)
+        return written
+
     def set_status(self, asset: str, target: str, reason: str | None = None) -> Event:
         with self._writing() as ws:
             device = self.get_device(asset)
@@ -387,46 +399,43 @@ class Store:
 
     def intake_many(self, rows: Iterable[dict[str, Any]], *, force: bool = False) -> list[Device]:
         """Create many devices in one transaction: all of them, or none."""
+        rows = list(rows)
+        serials = [((r.get("serial") or "").strip() or None) for r in rows]
         created: list[Device] = []
-        with self._writing() as ws:
-            seen: dict[str, int] = {}
-            for n, fields in enumerate(rows, start=1):
-                serial = (fields.get("serial") or "").strip() or None
-                if serial and not force:
-                    existing = self.find_by_serial(serial)
-                    if existing is not None:
-                        raise Refused(
-                            _("serial {serial} is already {asset}").format(
-                                serial=serial, asset=existing.asset_id
-                            ),
-                            _(
-                                "see `refurb show {asset}`, or add --force to register it again"
-                            ).format(asset=existing.asset_id),
-                        )
-                    if serial in seen:
-                        raise Refused(
-                            f"serial {serial} appears twice (rows {seen[serial]} and {n})"
-                        )
-                    seen[serial] = n
-                payload = {
-                    k: fields.get(k)
-                    for k in (
-                        "serial",
-                        "manufacturer",
-                        "model",
-                        "donor",
-                        "batch",
-                        "notes",
-                        "location",
-                    )
-                }
-                payload["serial"] = serial
+        with self._writing() as ws, self.session.no_autoflush:
+            if not force:
+                self._refuse_duplicates(serials)
+            for n, fields in enumerate(rows):
+                payload = {k: fields.get(k) for k in INTAKE_KEYS}
+                payload["serial"] = serials[n]
                 asset_id = self._next_asset_id(ws)
                 ev = self._write_event(ws, asset_id, "intake", payload)
                 created.append(self._project(None, ev, payload))
-                if len(created) % 2000 == 0:
-                    self.session.flush()
         return created
+
+    def _refuse_duplicates(self, serials: list[str | None]) -> None:
+        seen: dict[str, int] = {}
+        for n, serial in enumerate(serials, start=1):
+            if serial is None:
+                continue
+            if serial in seen:
+                raise Refused(
+                    _("serial {serial} appears twice (rows {a} and {b})").format(
+                        serial=serial, a=seen[serial], b=n
+                    )
+                )
+            seen[serial] = n
+        wanted = list(seen)
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            stmt = select(Device.serial, Device.asset_id).where(Device.serial.in_(chunk))
+            for serial, asset_id in self.session.exec(stmt).all():
+                raise Refused(
+                    _("serial {serial} is already {asset}").format(serial=serial, asset=asset_id),
+                    _("see `refurb show {asset}`, or add --force to register it again").format(
+                        asset=asset_id
+                    ),
+                )
 
     # -- integrity -----------------------------------------------------------------------------
     def rebuild(self) -> int:

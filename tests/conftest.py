@@ -91,14 +91,12 @@ def _require(var: str) -> bool:
     return os.environ.get(var, "") not in ("", "0")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_runtest_setup(item: pytest.Item) -> None:
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    for item in items:
-        if "root" in item.keywords and not is_root:
-            if _require("REFURB_REQUIRE_ROOT"):
-                item.add_marker(pytest.mark.xfail(reason="root required", strict=True, run=False))
-            else:
-                item.add_marker(pytest.mark.skip(reason="needs root (loop devices, FUSE)"))
+    if "root" in item.keywords and not is_root:
+        if _require("REFURB_REQUIRE_ROOT"):
+            pytest.fail("this test needs root and REFURB_REQUIRE_ROOT=1 is set")
+        pytest.skip("needs root (loop devices, FUSE): run the tests as root")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import typer
@@ -73,6 +72,8 @@ def show(
     asset: str = typer.Argument(..., help="Asset id, e.g. RF-7K3QM-X4T2A (RF- may be left out)."),
     json_out: bool = typer.Option(False, "--json", help="Print the device and its events as JSON."),
 ) -> None:
+    import json
+
     from refurb.projection import missing_for_ready
     from refurb.store import open_store
 
@@ -212,6 +213,8 @@ def status(
     reason: str | None = typer.Option(None, "--reason", "-r", help="Why (kept in the timeline)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
+    import json
+
     from refurb.store import open_store
 
     env: Env = ctx.obj

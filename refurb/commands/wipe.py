@@ -367,3 +367,13 @@ def _render_results(env: Env, results: list[DiskResult]) -> None:
             r.reason or "",
         )
     env.out.print(table)
+
+
+def _register_proof_commands() -> None:
+    # `certificate`, `verify-cert` and `import-nwipe` live beside, in wipe_proof.py.
+    from refurb.commands import wipe_proof
+
+    wipe_proof.register(app)
+
+
+_register_proof_commands()

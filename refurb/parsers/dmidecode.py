@@ -1,0 +1,271 @@
+"""``dmidecode`` text -> system, BIOS, chassis, processor and memory facts.
+
+Result::
+
+    {"system": {manufacturer, product_name, version, model, serial, sku, family, chassis_type,
+                uuid},
+     "bios": {vendor, version, date},
+     "processor": {model, vendor, cores, threads} | None,
+     "memory": {installed_bytes, slots_total, slots_used, modules: [
+                   {locator, size_bytes, type, speed_mts, manufacturer, part_number, serial}]},
+     "raw": {"system": {...}, "bios": {...}, "chassis": {...}},   # first block, values trimmed
+     "structures": int, "warnings": [str]}
+
+Values in ``system``/``bios``/``memory`` have placeholders removed (:mod:`refurb.parsers.clean`);
+``raw`` keeps the firmware's text (trimmed) for people and tests. Vendor quirks live in
+:func:`model_name`. Empty input or text that holds no DMI structure gives empty sections and a
+warning, never an exception.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from refurb.i18n import _
+from refurb.parsers import clean
+
+_HANDLE = re.compile(r"^Handle 0x([0-9A-Fa-f]+), DMI type (\d+), (\d+) bytes")
+
+
+def tokenize(text: str) -> list[dict[str, Any]]:
+    """Split dmidecode output into structures: ``{"type", "handle", "title", "fields"}``.
+
+    ``fields`` maps a key to its trimmed value; a key followed by indented items (``Flags:``,
+    ``Characteristics:``) maps to the list of those items.
+    """
+    blocks: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    last_key: str | None = None
+    for line in text.splitlines():
+        match = _HANDLE.match(line)
+        if match:
+            current = {
+                "type": int(match.group(2)),
+                "handle": "0x" + match.group(1).upper(),
+                "title": None,
+                "fields": {},
+            }
+            blocks.append(current)
+            last_key = None
+            continue
+        if current is None or not line.strip():
+            continue
+        stripped = line.strip()
+        lead = line[: len(line) - len(line.lstrip())]
+        if not lead:
+            if current["title"] is None:
+                current["title"] = stripped
+            continue
+        depth = lead.count("\t") + lead.count(" ") // 4
+        if depth >= 2:
+            if last_key is not None:
+                value = current["fields"].get(last_key)
+                if not isinstance(value, list):
+                    value = [] if not value else [value]
+                    current["fields"][last_key] = value
+                value.append(stripped)
+            continue
+        key, sep, value = stripped.partition(":")
+        if not sep:
+            last_key = None  # a bare line (masked UUID, OEM data): not a field
+            continue
+        key = key.strip()
+        current["fields"].setdefault(key, value.strip())
+        last_key = key
+    return blocks
+
+
+def _first(blocks: list[dict[str, Any]], dmi_type: int) -> dict[str, Any]:
+    for block in blocks:
+        if block["type"] == dmi_type:
+            return block["fields"]
+    return {}
+
+
+def _str(fields: dict[str, Any], key: str) -> str | None:
+    value = fields.get(key)
+    return value if isinstance(value, str) else None
+
+
+_LENOVO_MACHINE_TYPE = re.compile(r"^[0-9]{2}[0-9A-Z]{2}(?:[0-9A-Z]{2,8})?$")
+_DOWNGRADE_TAG = re.compile(r"\s+W\d{1,2}DG$")
+_HP_PART_SUFFIX = re.compile(r"\s*\((?=[A-Z0-9#]*#)[A-Z0-9#]{5,}\)$")
+
+
+def model_name(manufacturer: str | None, product: str | None, version: str | None) -> str | None:
+    """The name a person writes on a label, from cleaned DMI System Information strings.
+
+    - Lenovo puts a machine-type code in Product Name (``20FMA03MCL``) and the model in Version
+      (``ThinkPad T460``); a trailing ``W10DG`` (Windows-downgrade tag) is dropped.
+    - HP sometimes appends the order number: ``HP Compaq 6730b (GW682AV#ABB)``.
+    - ASUS repeats the model after an underscore: ``VivoBook_ASUSLaptop X512DA_X512DA``.
+    """
+    vendor = (manufacturer or "").lower()
+    model = product
+    lenovo_version = (
+        vendor.startswith("lenovo")
+        and version
+        and version.lower()
+        not in (
+            "lenovo",
+            "thinkpad",
+        )
+    )
+    if lenovo_version and (product is None or _LENOVO_MACHINE_TYPE.match(product)):
+        model = version
+    if model is None:
+        return None
+    model = _DOWNGRADE_TAG.sub("", model)
+    if vendor.startswith(("hp", "hewlett")):
+        model = _HP_PART_SUFFIX.sub("", model)
+    if vendor.startswith("asus"):
+        model = model.replace("_ASUSLaptop", "")
+        dup = re.match(r"^(.*?)(\S+)_\2$", model)
+        if dup:
+            model = dup.group(1) + dup.group(2)
+        model = model.replace("_", " ").strip()
+    return model.strip() or None
+
+
+_JEDEC = {
+    "80CE": "Samsung",
+    "CE00": "Samsung",
+    "80AD": "SK Hynix",
+    "AD00": "SK Hynix",
+    "802C": "Micron",
+    "2C00": "Micron",
+    "859B": "Crucial",
+    "9B05": "Crucial",
+    "0198": "Kingston",
+    "9801": "Kingston",
+    "04CB": "A-DATA",
+    "CB04": "A-DATA",
+    "830B": "Nanya",
+    "0B03": "Nanya",
+    "02FE": "Elpida",
+    "FE02": "Elpida",
+    "0443": "Ramaxel",
+    "4304": "Ramaxel",
+}
+
+
+def memory_manufacturer(value: str | None) -> str | None:
+    """Module maker; JEDEC id codes some firmware prints (``80CE000080CE``) become names."""
+    value = clean.text(value)
+    if value is None:
+        return None
+    code = value.upper().removeprefix("0X")
+    if re.fullmatch(r"[0-9A-F]{4,16}", code):
+        return _JEDEC.get(code[:4], value)
+    return value
+
+
+def _module(fields: dict[str, Any]) -> dict[str, Any]:
+    speed = _str(fields, "Speed")
+    return {
+        "locator": clean.text(_str(fields, "Locator")),
+        "size_bytes": clean.dmi_size(_str(fields, "Size")),
+        "type": clean.text(_str(fields, "Type")),
+        "speed_mts": clean.leading_int(speed) if speed and "unknown" not in speed.lower() else None,
+        "manufacturer": memory_manufacturer(_str(fields, "Manufacturer")),
+        "part_number": clean.text(_str(fields, "Part Number")),
+        "serial": clean.serial(_str(fields, "Serial Number")),
+    }
+
+
+def _memory(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    devices = [b["fields"] for b in blocks if b["type"] == 17]
+    modules = [_module(f) for f in devices]
+    populated = [m for m in modules if m["size_bytes"]]
+    known = [m["size_bytes"] for m in modules if m["size_bytes"] is not None]
+    return {
+        "installed_bytes": sum(known) if devices else None,
+        "slots_total": len(devices) if devices else None,
+        "slots_used": len(populated) if devices else None,
+        "modules": populated,
+    }
+
+
+def _processor(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for block in blocks:
+        fields = block["fields"]
+        if block["type"] != 4 or "Populated" not in (_str(fields, "Status") or "Populated"):
+            continue
+        model = clean.text(_str(fields, "Version"))
+        if model is None:
+            continue
+        return {
+            "model": " ".join(model.split()),
+            "vendor": clean.text(_str(fields, "Manufacturer")),
+            "cores": clean.leading_int(_str(fields, "Core Count")),
+            "threads": clean.leading_int(_str(fields, "Thread Count")),
+        }
+    return None
+
+
+def _iso_date(value: str | None) -> str | None:
+    """DMI dates are MM/DD/YYYY (sometimes YY); ISO is what JSON readers expect."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})", value)
+    if not match:
+        return value
+    month, day, year = (int(g) for g in match.groups())
+    if year < 100:
+        year += 1900 if year >= 80 else 2000
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return value
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def parse(text: str) -> dict[str, Any]:
+    """Facts from ``dmidecode`` output; never raises on garbled input."""
+    warnings: list[str] = []
+    if not isinstance(text, str):
+        text = ""
+    blocks = tokenize(text)
+    system = _first(blocks, 1)
+    bios = _first(blocks, 0)
+    chassis = _first(blocks, 3)
+    manufacturer = clean.text(_str(system, "Manufacturer"))
+    product = clean.text(_str(system, "Product Name"))
+    version = clean.text(_str(system, "Version"))
+    if not blocks:
+        lower = text.lower()
+        if "permission denied" in lower:
+            warnings.append(_("dmidecode output: permission denied (needs root)"))
+        elif "no smbios" in lower or "no dmi" in lower:
+            warnings.append(_("dmidecode found no SMBIOS/DMI table (a virtual machine?)"))
+        else:
+            warnings.append(_("no DMI structures in dmidecode output"))
+    elif not system:
+        warnings.append(_("no System Information (DMI type 1) in dmidecode output"))
+
+    raw = {
+        name: {k: v for k, v in fields.items() if isinstance(v, str)}
+        for name, fields in (("system", system), ("bios", bios), ("chassis", chassis))
+    }
+    return {
+        "system": {
+            "manufacturer": manufacturer,
+            "product_name": product,
+            "version": version,
+            "model": model_name(manufacturer, product, version),
+            "serial": clean.serial(_str(system, "Serial Number")),
+            "sku": clean.text(_str(system, "SKU Number")),
+            "family": clean.text(_str(system, "Family")),
+            "chassis_type": clean.text(_str(chassis, "Type")),
+            "uuid": clean.uuid(_str(system, "UUID")),
+        },
+        "bios": {
+            "vendor": clean.text(_str(bios, "Vendor")),
+            "version": clean.text(_str(bios, "Version")),
+            "date": _iso_date(clean.text(_str(bios, "Release Date"))),
+        },
+        "processor": _processor(blocks),
+        "memory": _memory(blocks),
+        "raw": raw,
+        "structures": len(blocks),
+        "warnings": warnings,
+    }
