@@ -195,10 +195,10 @@ def main() -> int:
     for name, value, target in checks:
         good = value >= target
         ok &= good
-        print(f"{name:<44} {value:>8.2f}  (target >= {target:g})  {'ok' if good else 'MISSED'}")
+        print(f"{name:<44} {value:>8.2f}  (target >= {target:g})  {'PASS' if good else 'FAIL'}")
     mem_ok = max(rss) < 100e6
     ok &= mem_ok
-    print(f"{'peak RSS < 100 MB':<44} {max(rss) / 1e6:>8.1f}  {'ok' if mem_ok else 'MISSED'}")
+    print(f"{'peak RSS < 100 MB':<44} {max(rss) / 1e6:>8.1f}  {'PASS' if mem_ok else 'FAIL'}")
     return 0 if ok else 1
 
 

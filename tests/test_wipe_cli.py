@@ -253,3 +253,22 @@ def test_a_killed_wipe_is_recorded_interrupted_by_the_next_run(
     with loop_device(spare) as other:
         again = run_cli("wipe", "run", other, "--asset", asset, "--yes", "--method", "zero")
     assert "cut off" not in again.stderr
+
+
+@pytest.mark.root
+def test_a_real_wipe_gives_a_certificate_that_verifies(tmp_path, run_cli, asset):
+    image = random_file(tmp_path / "cert.img", 8 * MiB)
+    with loop_device(image) as dev:
+        run_cli("wipe", "run", dev, "--asset", asset, "--yes", "--method", "prng", expect=0)
+    cert = tmp_path / "cert.json"
+    run_cli("wipe", "certificate", asset, "--json", str(cert), "--no-pdf", expect=0)
+    import json
+
+    data = json.loads(cert.read_text())
+    body = data.get("certificate", data)
+    (disk,) = body["disks"]
+    assert disk["status"] == "erased"
+    assert disk["nist_level"] == "Clear" and disk["tool"] == "refurb"
+    assert disk["verification"]["passed"] is True and disk["verification"]["fraction"] == 1.0
+    assert disk["bytes_written"] == 8 * MiB
+    run_cli("wipe", "verify-cert", str(cert), expect=0)

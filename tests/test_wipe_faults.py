@@ -77,6 +77,7 @@ def test_bad_sectors_are_recorded_with_their_offsets_and_never_erased(
         }
     ]
     assert str(BAD_START) in record["reason"]
+    assert f"write error EIO at offset {BAD_START}, 2560 bytes: not written" in record["exceptions"]
     assert record["bytes_written"] == SIZE - (BAD_END - BAD_START)
 
 
@@ -91,6 +92,7 @@ def test_remapped_sectors_give_erased_with_exceptions(tmp_path: Path, run_cli, a
     (err,) = record["errors"]
     assert err["recovered"] is True
     assert err["offset"] <= BAD_START and err["offset"] + err["length"] >= BAD_END
+    assert any("rewritten and read back correctly" in x for x in record["exceptions"])
     # The rewritten range was read back whatever the verification mode.
     assert record["verification"]["rewritten_ranges"]["result"] == "passed"
     assert content == bytes(SIZE)

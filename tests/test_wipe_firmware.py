@@ -47,8 +47,13 @@ class Firmware:
             raise Refused(self.refuse)
         return Plan(self.argv_list)
 
-    def execute(self, plan: Plan, runner) -> list:
-        return [runner.run(argv) for argv in plan.argv_list]
+    def execute(self, plan: Plan, runner, *, progress=None) -> list:
+        results = []
+        for n, argv in enumerate(plan.argv_list, start=1):
+            results.append(runner.run(argv))
+            if progress is not None:
+                progress(n / len(plan.argv_list))
+        return results
 
 
 def sata_disk():

@@ -345,6 +345,12 @@ class _Meter:
             self.last = now
             self._emit()
 
+    def set(self, done: int, total: int) -> None:
+        """For phases that report a fraction (a firmware erase polling the drive)."""
+        self.total = total
+        self.done = 0
+        self.add(done)
+
     def _emit(self) -> None:
         if self.on_progress is None:
             return
@@ -750,7 +756,12 @@ class DiskEraser:
                 signal=self.stop.reason
             )
         self.meter.start("firmware", None)
-        results = fw.execute(self.plan.firmware, self.runner)
+
+        def firmware_progress(fraction: float | None) -> None:
+            if fraction is not None:
+                self.meter.set(int(fraction * 1000), 1000)
+
+        results = fw.execute(self.plan.firmware, self.runner, progress=firmware_progress)
         for res in results:
             if res not in self.runner.history:
                 self.runner.history.append(res)

@@ -123,11 +123,23 @@ def build_record(
         "write_throughput_bps": (
             int(eraser.bytes_written / eraser.write_seconds) if eraser.write_seconds else None
         ),
+        "exceptions": _exceptions(status, reason, errors),
         "errors": [e.to_dict() for e in errors[:MAX_ERRORS]],
         "error_count": len(errors),
         "commands": commands,
         "post_sanitization": {"destination": "reuse (refurbished device)"},
     }
+
+
+def _exceptions(status: str, reason: str | None, errors: list[Any]) -> list[str]:
+    """What keeps this disk from a plain ``erased``, in sentences (for the certificate)."""
+    if status == "erased":
+        return []
+    out = [reason] if reason else []
+    for err in errors[:20]:
+        what = "rewritten and read back correctly" if err.recovered else "not written"
+        out.append(f"{err.op} error {err.errno} at offset {err.offset}, {err.length} bytes: {what}")
+    return out
 
 
 def _about(argv: Iterable[str], path: str) -> bool:
