@@ -272,3 +272,18 @@ def test_a_real_wipe_gives_a_certificate_that_verifies(tmp_path, run_cli, asset)
     assert disk["verification"]["passed"] is True and disk["verification"]["fraction"] == 1.0
     assert disk["bytes_written"] == 8 * MiB
     run_cli("wipe", "verify-cert", str(cert), expect=0)
+
+
+@pytest.mark.root
+def test_firmware_method_on_a_loop_device_is_refused_before_anything_starts(
+    tmp_path, run_cli, asset
+):
+    image = random_file(tmp_path / "fw.img", 8 * MiB)
+    before = image.read_bytes()
+    with loop_device(image) as dev:
+        result = run_cli("wipe", "run", dev, "--asset", asset, "--yes", "--method", "firmware")
+    assert result.exit_code == ExitStatus.ERROR, result
+    assert "has no firmware erase" in result.stderr
+    assert "--method prng" in result.stderr
+    assert image.read_bytes() == before
+    assert [e["kind"] for e in events(run_cli, asset)] == ["intake"]
