@@ -215,10 +215,3 @@ def register(wipe_app: typer.Typer) -> None:
     wipe_app.command("certificate", help=CERTIFICATE_HELP)(certificate)
     wipe_app.command("verify-cert", help=VERIFY_HELP)(verify_cert)
     wipe_app.command("import-nwipe", help=IMPORT_HELP)(import_nwipe)
-
-
-def standalone_app() -> typer.Typer:
-    """A `wipe` group holding only these commands (until the group from wipe.py is merged)."""
-    app = typer.Typer(help="Erase disks safely and prove it.", no_args_is_help=True)
-    register(app)
-    return app
