@@ -133,7 +133,8 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, grade, init, intake, os_
+    from refurb.commands import admin, device, grade, init, intake, label, os_, wipe
+    from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
     app.add_typer(intake.app, name="intake")
@@ -141,6 +142,10 @@ def _register() -> None:
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
     app.add_typer(admin.app, name="admin")
+    app.command("label", help=label.HELP)(label.label)
+    app.add_typer(label.app, name="labels")
+    app.add_typer(wipe.app, name="wipe")
+    app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
     app.add_typer(grade.app, name="grade")
     app.add_typer(os_.app, name="os")
 
@@ -150,6 +155,13 @@ _register()
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["probe"]:  # `probe --json` skips Typer's pydantic import (see fast_json)
+        from refurb.commands.probe import fast_json
+
+        status = fast_json(args[1:])
+        if status is not None:
+            return status
     try:
         app(args=argv, prog_name="refurb")
     except SystemExit as exc:

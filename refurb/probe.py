@@ -150,6 +150,13 @@ def build(src: Sources) -> dict[str, Any]:
     return probe
 
 
+def _gone(src: Sources, key: str) -> str:
+    """ "cpuinfo.txt is missing" or "cpuinfo.txt cannot be read", for warnings."""
+    if src.problems.get(key, ("missing", ""))[0] == "unreadable":
+        return _("{file} cannot be read").format(file=src.label(key))
+    return _("{file} is missing").format(file=src.label(key))
+
+
 def _prefixed(label: str, messages: Iterable[str]) -> list[str]:
     return [f"{label}: {m}" for m in messages]
 
@@ -188,7 +195,16 @@ def _dmi_from_sysfs(src: Sources) -> dict[str, Any] | None:
 
 def _empty_system() -> dict[str, Any]:
     return dict.fromkeys(
-        ("manufacturer", "product_name", "version", "model", "serial", "sku", "chassis_type", "uuid")
+        (
+            "manufacturer",
+            "product_name",
+            "version",
+            "model",
+            "serial",
+            "sku",
+            "chassis_type",
+            "uuid",
+        )
     )
 
 
@@ -218,44 +234,55 @@ def _dmi(src: Sources, warnings: list[str]) -> dict[str, Any]:
             "processor": parsed["processor"],
             "memory": parsed["memory"],
         }
-    else:
-        _dmidecode_warning(src, warnings)
-
     fallback = _dmi_from_sysfs(src)
+    if parsed is None:
+        has_model = fallback is not None and fallback["system"]["model"] is not None
+        _dmidecode_warning(src, warnings, has_model)
     if fallback is not None:
         return {"system": fallback["system"], "bios": fallback["bios"]}
     return {"system": _empty_system(), "bios": dict.fromkeys(("vendor", "version", "date"))}
 
 
-def _dmidecode_warning(src: Sources, warnings: list[str]) -> None:
+def _dmidecode_warning(src: Sources, warnings: list[str], has_model: bool) -> None:
     code, detail = src.problems.get("dmidecode", ("missing", ""))
     label = src.label("dmidecode")
     if code == "not_installed":
-        warnings.append(
-            _("dmidecode is not installed: serial number and memory modules unknown (install the dmidecode package)")
-        )
+        if has_model:
+            message = _("dmidecode is not installed: serial number and memory modules unknown")
+        else:
+            message = _(
+                "dmidecode is not installed: model, serial number and memory modules unknown"
+            )
+        warnings.append(message + " " + _("(install the dmidecode package)"))
     elif code == "needs_root":
-        warnings.append(
-            _("dmidecode needs root: serial number and memory modules unknown (run: sudo refurb probe)")
-        )
+        if has_model:
+            message = _("dmidecode needs root: serial number and memory modules unknown")
+        else:
+            message = _("dmidecode needs root: model, serial number and memory modules unknown")
+        warnings.append(message + " " + _("(run: sudo refurb probe)"))
     elif code == "no_table":
         warnings.append(
-            _("this machine has no DMI/SMBIOS table (a virtual machine?): model, serial number and memory modules unknown")
+            _(
+                "this machine has no DMI/SMBIOS table (a virtual machine?): "
+                "model, serial number and memory modules unknown"
+            )
         )
-    elif code == "missing":
+    elif code in ("missing", "unreadable"):
         warnings.append(
-            _("{file} is missing: model, serial number and memory modules unknown").format(file=label)
+            _("{file}: model, serial number and memory modules unknown").format(
+                file=_gone(src, "dmidecode")
+            )
         )
     else:
         warnings.append(
-            _("{command} failed ({detail}): model, serial number and memory modules unknown").format(
-                command=label, detail=detail or "?"
-            )
+            _(
+                "{command} failed ({detail}): model, serial number and memory modules unknown"
+            ).format(command=label, detail=detail or "?")
         )
 
 
 def _cpu_vendor(value: str | None) -> str | None:
-    """"Intel(R) Corporation" -> "Intel", "Advanced Micro Devices, Inc." -> "AMD"."""
+    """ "Intel(R) Corporation" -> "Intel", "Advanced Micro Devices, Inc." -> "AMD"."""
     if value is None:
         return None
     low = value.lower()
@@ -284,7 +311,7 @@ def _cpu(src: Sources, dmi: dict[str, Any], warnings: list[str]) -> dict[str, An
     if khz:
         cpu["max_mhz"] = khz // 1000
     if src.cpuinfo is None and cpu["model"] is None:
-        warnings.append(_("{file} is missing: processor unknown").format(file=src.label("cpuinfo")))
+        warnings.append(_("{file}: processor unknown").format(file=_gone(src, "cpuinfo")))
     return cpu
 
 
@@ -310,9 +337,7 @@ def _memory(src: Sources, dmi: dict[str, Any], warnings: list[str]) -> dict[str,
         warnings.extend(_prefixed(src.label("meminfo"), parsed["warnings"]))
         memory["usable_bytes"] = parsed["total_bytes"]
     else:
-        warnings.append(
-            _("{file} is missing: usable memory unknown").format(file=src.label("meminfo"))
-        )
+        warnings.append(_("{file}: usable memory unknown").format(file=_gone(src, "meminfo")))
     return memory
 
 
@@ -338,7 +363,11 @@ def _disks(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
     used: set[str] = set()
     for entry in listed:
         name = entry["name"]
-        key = name if name in smart else next((k for k, v in smart.items() if v["name"] == name), None)
+        key = (
+            name
+            if name in smart
+            else next((k for k, v in smart.items() if v["name"] == name), None)
+        )
         facts = smart.get(key) if key is not None else None
         if key is not None:
             used.add(key)
@@ -371,8 +400,18 @@ def _smart_warnings(
     name = (disk or {}).get("name") or key or "?"
     messages = list((facts or {}).get("warnings") or [])
     label = src.label(f"smartctl/{key}")
+    if disk is not None and disk["smart_passed"] is not None:
+        warnings.extend(_prefixed(label, messages))
+        return
+    if (
+        entry is not None
+        and entry["protocol"] == "USB"
+        and (entry["removable"] or entry["hotplug"])
+    ):
+        return  # a USB stick (the one refurb runs from): its health is nobody's question
     if disk is not None and any(disk[k] is not None for k in _SMART_KEYS):
         warnings.extend(_prefixed(label, messages))
+        warnings.append(_("{disk}: SMART gives no overall health verdict").format(disk=name))
         return
     joined = " ".join(messages).lower()
     if "permission denied" in joined or "operation not permitted" in joined:
@@ -450,7 +489,10 @@ def _batteries(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
         )
     if not found:
         warnings.append(
-            _("no battery found: battery health unknown (a desktop, a virtual machine, or the battery is out)")
+            _(
+                "no battery found: battery health unknown "
+                "(a desktop, a virtual machine, or the battery is out)"
+            )
         )
     return found
 
@@ -486,7 +528,10 @@ def _displays(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
     found.sort(key=lambda d: 0 if _INTERNAL.search(d["connector"] or "") else 1)
     if not found and not any("EDID" in w for w in warnings):
         warnings.append(
-            _("no screen information (EDID) found: screen size unknown (no built-in screen, or a virtual machine)")
+            _(
+                "no screen information (EDID) found: screen size unknown "
+                "(no built-in screen, or a virtual machine)"
+            )
         )
     return found
 
@@ -497,7 +542,7 @@ def _gpus(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
         if code == "not_installed":
             warnings.append(_("lspci is not installed: graphics unknown (install pciutils)"))
         else:
-            warnings.append(_("{file} is missing: graphics unknown").format(file=src.label("lspci")))
+            warnings.append(_("{file}: graphics unknown").format(file=_gone(src, "lspci")))
         return []
     parsed = lspci.parse(src.lspci)
     warnings.extend(_prefixed(src.label("lspci"), parsed["warnings"]))
@@ -541,7 +586,10 @@ def _tpm(src: Sources, warnings: list[str]) -> dict[str, Any] | None:
                 return {"version": version}
     if src.sys or src.origin == "live":
         warnings.append(
-            _("no TPM found: it may be switched off in the firmware setup (Windows 11 needs TPM 2.0)")
+            _(
+                "no TPM found: it may be switched off in the firmware setup "
+                "(Windows 11 needs TPM 2.0)"
+            )
         )
     return None
 
@@ -564,9 +612,7 @@ def _secure_boot(src: Sources, warnings: list[str]) -> bool | None:
 
 def _os(src: Sources, warnings: list[str]) -> dict[str, Any] | None:
     if src.os_release is None:
-        warnings.append(
-            _("{file} is missing: operating system unknown").format(file=src.label("os_release"))
-        )
+        warnings.append(_("{file}: operating system unknown").format(file=_gone(src, "os_release")))
         return None
     parsed = os_release.parse(src.os_release)
     warnings.extend(_prefixed(src.label("os_release"), parsed["warnings"]))
@@ -629,7 +675,10 @@ def _classify_dmidecode(result: CommandResult) -> tuple[str, str] | None:
         return ("needs_root", result.stderr.strip())
     if "no smbios" in lower or "/dev/mem" in lower or "no such file" in lower:
         return ("no_table", result.stderr.strip())
-    return ("failed", (result.stderr or result.stdout).strip().splitlines()[0] if text.strip() else "")
+    return (
+        "failed",
+        (result.stderr or result.stdout).strip().splitlines()[0] if text.strip() else "",
+    )
 
 
 def _read_sys(root: Path) -> tuple[dict[str, bytes], bool]:
@@ -814,7 +863,18 @@ def write_sources(src: Sources, folder: Path | str) -> list[Path]:
 
 
 def capture(env: Env, folder: Path | str, root: Path | str = "/") -> dict[str, Any]:
-    """Probe the live system, save the raw outputs in ``folder``, and return the probe."""
+    """Probe the live system, save the raw outputs in ``folder``, and return the probe.
+
+    The folder must be new or empty: files of an earlier capture would mix with this one's.
+    """
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise InvalidInput(
+            _("{folder} already exists and is not empty").format(folder=folder),
+            _("give a new folder for each laptop, e.g. {example}").format(
+                example=folder.with_name(folder.name + "-2")
+            ),
+        )
     src = collect(env, root)
     write_sources(src, folder)
     return build(src)
@@ -831,23 +891,26 @@ def read_sources(folder: Path | str) -> Sources:
     src = Sources(origin="dir")
     found = 0
 
-    def read(rel: str, reader: Callable[[Path], Any]) -> Any:
+    def read(rel: str, reader: Callable[[Path], Any], quiet: bool = False) -> Any:
         nonlocal found
         path = folder / rel
         if not path.is_file():
             return None
         value = reader(path)
         if value is None:
-            src.warnings.append(_("{file}: cannot be read").format(file=rel))
+            unreadable.add(rel)
+            if not quiet:
+                src.warnings.append(_("{file}: cannot be read").format(file=rel))
         else:
             found += 1
         return value
 
+    unreadable: set[str] = set()
     for key, filename in FILES.items():
         src.labels[key] = filename
-        setattr(src, key, read(filename, _read_text))
+        setattr(src, key, read(filename, _read_text, quiet=True))
         if getattr(src, key) is None:
-            src.problems[key] = ("missing", "")
+            src.problems[key] = ("unreadable" if filename in unreadable else "missing", "")
     for path in sorted((folder / "smartctl").glob("*.json")):
         text = read(f"smartctl/{path.name}", _read_text)
         if text is not None:
@@ -879,9 +942,9 @@ def read_sources(folder: Path | str) -> Sources:
         _apply_manifest(src, manifest_text)
     if found == 0:
         raise InvalidInput(
-            _("{folder}: nothing to read (no dmidecode.txt, smartctl/, power_supply/, edid/, ...)").format(
-                folder=folder
-            ),
+            _(
+                "{folder}: nothing to read (no dmidecode.txt, smartctl/, power_supply/, edid/, ...)"
+            ).format(folder=folder),
             _("give the folder written by `refurb probe --capture DIR`"),
         )
     return src
@@ -915,7 +978,9 @@ def probe_from_dir(folder: Path | str) -> dict[str, Any]:
     if is_empty(probe):
         problems = "; ".join(probe["warnings"][:3])
         raise InvalidInput(
-            _("{folder}: nothing usable in it ({problems})").format(folder=folder, problems=problems),
+            _("{folder}: nothing usable in it ({problems})").format(
+                folder=folder, problems=problems
+            ),
             _("give the folder written by `refurb probe --capture DIR`"),
         )
     return probe
@@ -1027,7 +1092,7 @@ def disk_health(disk: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def disk_kind(disk: dict[str, Any]) -> str | None:
-    """"NVMe SSD", "SSD", "HDD" or "eMMC"."""
+    """ "NVMe SSD", "SSD", "HDD" or "eMMC"."""
     if disk.get("protocol") == "NVMe":
         return "NVMe SSD"
     if disk.get("protocol") == "MMC":
@@ -1126,4 +1191,92 @@ def summary(probe: dict[str, Any]) -> dict[str, Any]:
         "screen_inches": inches,
         "screen_resolution": resolution,
         "warnings": len(probe.get("warnings") or []),
+    }
+
+
+# -- recording a probe on an asset ----------------------------------------------------------------
+
+
+def _internal_disk_serials(probe: dict[str, Any]) -> list[str]:
+    return [
+        d["serial"]
+        for d in probe.get("disks") or []
+        if d.get("serial") and d.get("protocol") != "USB" and not d.get("removable")
+    ]
+
+
+def find_asset(store: Any, probe: dict[str, Any]) -> tuple[Any, str | None]:
+    """The device this probe belongs to: ``(device, "system_serial" | "disk_serial")`` or
+    ``(None, None)``.
+
+    The system serial decides first. A disk serial alone decides only when it cannot be a disk
+    moved into another laptop: the probe has no system serial, or the device it points to has
+    none or the same one.
+    """
+    serial = (probe.get("system") or {}).get("serial")
+    if serial:
+        device = store.find_by_serial(serial)
+        if device is not None:
+            return device, "system_serial"
+    for disk_serial in _internal_disk_serials(probe):
+        device = store.find_by_disk_serial(disk_serial)
+        if device is not None and (not serial or not device.serial or device.serial == serial):
+            return device, "disk_serial"
+    return None, None
+
+
+def identity_text(probe: dict[str, Any]) -> str:
+    """How this laptop identifies itself, for messages: "serial PF0ABC12, disk S3Z...", ..."""
+    bits = []
+    serial = (probe.get("system") or {}).get("serial")
+    bits.append(_("serial {serial}").format(serial=serial) if serial else _("no serial number"))
+    disks = _internal_disk_serials(probe)
+    if disks:
+        bits.append(_("disk {serial}").format(serial=", ".join(disks)))
+    return ", ".join(bits)
+
+
+def no_match_error(probe: dict[str, Any]) -> Exception:
+    from refurb.errors import Refused
+
+    return Refused(
+        _("no asset matches this laptop ({identity})").format(identity=identity_text(probe)),
+        _("add --create to register it as a new asset, or give one: refurb probe --save RF-..."),
+    )
+
+
+def record(
+    store: Any, probe: dict[str, Any], *, asset: str | None = None, create: bool = False
+) -> dict[str, Any]:
+    """Append a ``probe`` event to ``asset``, to the device found by serial, or to a new device.
+
+    Returns ``{"asset_id", "event_id", "created", "matched_by"}``. Without ``asset`` and without a
+    match, a new device is registered only when ``create`` is true (else :class:`Refused`).
+    """
+    matched_by = None
+    created = False
+    if asset is not None:
+        device = store.get_device(asset)
+        matched_by = "asset"
+    else:
+        device, matched_by = find_asset(store, probe)
+        if device is None:
+            if not create:
+                raise no_match_error(probe)
+            system = probe.get("system") or {}
+            device = store.intake(
+                {
+                    "serial": system.get("serial"),
+                    "manufacturer": vendor_name(system.get("manufacturer")),
+                    "model": system.get("model"),
+                    "notes": _("registered by refurb probe"),
+                }
+            )
+            created = True
+    event = store.append(device.asset_id, "probe", {"probe": probe})
+    return {
+        "asset_id": device.asset_id,
+        "event_id": getattr(event, "id", None),
+        "created": created,
+        "matched_by": matched_by,
     }

@@ -34,19 +34,11 @@ def _gib(n: int | None) -> str:
     return f"{gb:.0f} GB" if gb >= 10 else f"{gb:.1f} GB"
 
 
-def disk_kind(disk: dict[str, Any]) -> str:
-    if disk.get("protocol") == "NVMe":
-        return "NVMe SSD"
-    if disk.get("rotational") is True:
-        return "HDD"
-    if disk.get("rotational") is False:
-        return "SSD"
-    return "disk"
-
-
 def _real_disks(probe: dict[str, Any]) -> list[dict[str, Any]]:
-    """The laptop's own disks: removable USB media (the boot stick) are not part of the device."""
-    return [d for d in probe.get("disks") or [] if d.get("protocol") != "USB"]
+    """The laptop's own disks: USB and removable media (the boot stick) are not the device's."""
+    return [
+        d for d in probe.get("disks") or [] if d.get("protocol") != "USB" and not d.get("removable")
+    ]
 
 
 def disk_key(disk: dict[str, Any]) -> str:
@@ -54,35 +46,16 @@ def disk_key(disk: dict[str, Any]) -> str:
 
 
 def specs_from_probe(probe: dict[str, Any]) -> dict[str, Any]:
-    """The few facts a person reads on a label or in a stock list."""
-    system = probe.get("system") or {}
-    cpu = probe.get("cpu") or {}
-    memory = probe.get("memory") or {}
-    disks = _real_disks(probe)
-    batteries = probe.get("batteries") or []
-    displays = probe.get("displays") or []
-    storage = ", ".join(f"{_gib(d.get('size_bytes'))} {disk_kind(d)}" for d in disks) or None
-    health = next((b.get("health_pct") for b in batteries if b.get("health_pct") is not None), None)
-    screen = None
-    if displays:
-        d = displays[0]
-        parts = []
-        if d.get("diagonal_inches"):
-            parts.append(f'{d["diagonal_inches"]}"')
-        if d.get("native_resolution"):
-            parts.append(str(d["native_resolution"]))
-        screen = " ".join(parts) or None
-    return {
-        "manufacturer": system.get("manufacturer"),
-        "model": system.get("model") or system.get("product_name"),
-        "system_serial": system.get("serial"),
-        "cpu": cpu.get("model"),
-        "ram_bytes": memory.get("installed_bytes") or memory.get("usable_bytes"),
-        "storage": storage,
-        "storage_bytes": sum(d.get("size_bytes") or 0 for d in disks) or None,
-        "battery_health_pct": health,
-        "screen": screen,
-    }
+    """The facts a person reads on a label or in a stock list (``refurb.probe.summary``)."""
+    from refurb.probe import summary
+
+    specs = summary(probe)
+    specs["storage"] = (
+        ", ".join(f"{_gib(d.get('size_bytes'))} {d.get('kind') or 'disk'}" for d in specs["disks"])
+        or None
+    )
+    specs["system_serial"] = specs.get("serial")
+    return specs
 
 
 def _erasure_summary(disks: dict[str, dict[str, Any]]) -> tuple[str | None, str | None, str | None]:

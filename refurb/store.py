@@ -372,6 +372,17 @@ class Store:
             self._project(device, ev, payload)
         return ev
 
+    def append_many(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Event]:
+        """Append events to many devices in one transaction: all of them, or none."""
+        written: list[Event] = []
+        with self._writing() as ws, self.session.no_autoflush:
+            for asset, kind, payload in items:
+                device = self.get_device(asset)
+                ev = self._write_event(ws, device.asset_id, kind, payload)
+                self._project(device, ev, payload)
+                written.append(ev)
+        return written
+
     def set_status(self, asset: str, target: str, reason: str | None = None) -> Event:
         with self._writing() as ws:
             device = self.get_device(asset)

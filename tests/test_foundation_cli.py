@@ -229,3 +229,18 @@ def test_every_command_has_help_with_an_example(run_cli):
     for path in walk(root, []):
         result = run_cli(*path, "--help", expect=0)
         assert "Example" in result.stdout, path
+
+
+def test_show_reports_a_wipe_whose_process_died_as_interrupted(run_cli, initialized):
+    from refurb.env import Env
+    from refurb.store import open_store
+
+    a = intake(run_cli, "--serial", "K9")
+    disk = {"name": "sda", "serial": "D1", "model": "M"}
+    with open_store(Env()) as store:
+        owner = {"workstation": store.workstation, "boot_id": "an-earlier-boot", "pid": 1}
+        store.append(a, "wipe_started", {"wipe_id": "w", "disk": disk, "owner": owner})
+    shown = run_cli("show", a, "--json", expect=0).json
+    assert shown["device"]["disks"]["D1"]["erasure"] == "interrupted"
+    # nothing was written by looking
+    assert [e["kind"] for e in shown["events"]] == ["intake", "wipe_started"]

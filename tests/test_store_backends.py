@@ -140,3 +140,19 @@ def test_concurrent_writers_keep_one_chain(tmp_path, refurb_home):
         assert all(ids.is_valid(d.asset_id) for d in devices)
         count, problems = store.check_chain()
         assert count == 100 and problems == []
+
+
+def test_append_many_is_all_or_nothing(db_url, refurb_home):
+    from refurb.errors import NotFound
+
+    with open_store(Env(db_url=db_url)) as store:
+        a, b = store.intake_many([{"serial": "M1"}, {"serial": "M2"}])
+        store.append_many(
+            [(a.asset_id, "label", {"template": "t"}), (b.asset_id, "label", {"template": "t"})]
+        )
+        assert [e.kind for e in store.events(b.asset_id)] == ["intake", "label"]
+        missing = ids.make_id(1, 1)
+        with pytest.raises(NotFound):
+            store.append_many([(a.asset_id, "note", {"text": "x"}), (missing, "note", {})])
+        assert [e.kind for e in store.events(a.asset_id)] == ["intake", "label"]
+        assert store.check_chain()[1] == []

@@ -88,7 +88,7 @@ PLACEHOLDERS = frozenset(
 )
 
 _PLACEHOLDER_PATTERNS = (
-    re.compile(r"^oem[ _-]?define\d*$"),
+    re.compile(r"^oem[ _-]?define[ _-]?\d*$"),
     re.compile(r"^a\d_manufacturer\d*$"),
     re.compile(r"^(manufacturer|partnum|sernum|assettag|partnumber|serialnumber)\d+$"),
     re.compile(r"^dimm\d*_?(manufacturer|partnumber|serialnumber)\d*$"),

@@ -2,7 +2,8 @@
 
 Result::
 
-    {"system": {manufacturer, product_name, version, model, serial, sku, family, chassis_type, uuid},
+    {"system": {manufacturer, product_name, version, model, serial, sku, family, chassis_type,
+                uuid},
      "bios": {vendor, version, date},
      "processor": {model, vendor, cores, threads} | None,
      "memory": {installed_bytes, slots_total, slots_used, modules: [
@@ -10,7 +11,7 @@ Result::
      "raw": {"system": {...}, "bios": {...}, "chassis": {...}},   # first block, values trimmed
      "structures": int, "warnings": [str]}
 
-Values in ``system``/``bios``/``memory`` have placeholders removed (see :mod:`refurb.parsers.clean`);
+Values in ``system``/``bios``/``memory`` have placeholders removed (:mod:`refurb.parsers.clean`);
 ``raw`` keeps the firmware's text (trimmed) for people and tests. Vendor quirks live in
 :func:`model_name`. Empty input or text that holds no DMI structure gives empty sections and a
 warning, never an exception.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from refurb.i18n import _
 from refurb.parsers import clean
 
 _HANDLE = re.compile(r"^Handle 0x([0-9A-Fa-f]+), DMI type (\d+), (\d+) bytes")
@@ -101,9 +103,17 @@ def model_name(manufacturer: str | None, product: str | None, version: str | Non
     """
     vendor = (manufacturer or "").lower()
     model = product
-    if vendor.startswith("lenovo") and version and version.lower() not in ("lenovo", "thinkpad"):
-        if product is None or _LENOVO_MACHINE_TYPE.match(product):
-            model = version
+    lenovo_version = (
+        vendor.startswith("lenovo")
+        and version
+        and version.lower()
+        not in (
+            "lenovo",
+            "thinkpad",
+        )
+    )
+    if lenovo_version and (product is None or _LENOVO_MACHINE_TYPE.match(product)):
+        model = version
     if model is None:
         return None
     model = _DOWNGRADE_TAG.sub("", model)
@@ -224,13 +234,13 @@ def parse(text: str) -> dict[str, Any]:
     if not blocks:
         lower = text.lower()
         if "permission denied" in lower:
-            warnings.append("dmidecode output: permission denied (needs root)")
+            warnings.append(_("dmidecode output: permission denied (needs root)"))
         elif "no smbios" in lower or "no dmi" in lower:
-            warnings.append("dmidecode found no SMBIOS/DMI table (a virtual machine?)")
+            warnings.append(_("dmidecode found no SMBIOS/DMI table (a virtual machine?)"))
         else:
-            warnings.append("no DMI structures in dmidecode output")
+            warnings.append(_("no DMI structures in dmidecode output"))
     elif not system:
-        warnings.append("no System Information (DMI type 1) in dmidecode output")
+        warnings.append(_("no System Information (DMI type 1) in dmidecode output"))
 
     raw = {
         name: {k: v for k, v in fields.items() if isinstance(v, str)}

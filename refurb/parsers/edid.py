@@ -1,8 +1,8 @@
 """EDID (the identity block every screen sends) -> panel maker, size and native resolution.
 
-Accepts the raw binary from ``/sys/class/drm/*/edid``, a hex dump (``xxd -p``, ``xrandr --verbose``),
-or linuxhw's files (hex dump followed by ``edid-decode`` text). Only the 128-byte base block is
-decoded (VESA E-EDID 1.3/1.4), which holds everything the probe needs.
+Accepts the raw binary from ``/sys/class/drm/*/edid``, a hex dump (``xxd -p``,
+``xrandr --verbose``), or linuxhw's files (hex dump followed by ``edid-decode`` text). Only the
+128-byte base block is decoded (VESA E-EDID 1.3/1.4): it holds everything the probe needs.
 
 Result::
 

@@ -94,7 +94,9 @@ def disk_from(device: dict[str, Any]) -> dict[str, Any] | None:
         "removable": _bool(device.get("rm")),
         "hotplug": _bool(device.get("hotplug")),
         "mountpoints": _mountpoints(device),
-        "subsystems": device.get("subsystems") if isinstance(device.get("subsystems"), str) else None,
+        "subsystems": device.get("subsystems")
+        if isinstance(device.get("subsystems"), str)
+        else None,
     }
 
 

@@ -5,8 +5,9 @@ Result::
     {"devices": [{"slot", "class", "class_id", "vendor", "vendor_id", "device", "device_id"}],
      "gpus": [{"vendor", "model", "pci_id"}], "warnings": [str]}
 
-Each line is ``slot "class [cccc]" "vendor [vvvv]" "device [dddd]" -rXX -pXX "subvendor" "subdevice"``
-(shell-quoted). Graphics are PCI classes 0300 (VGA), 0302 (3D) and 0380 (other display).
+Each line is ``slot "class [cccc]" "vendor [vvvv]" "device [dddd]" -rXX -pXX "subvendor"
+"subdevice"`` (shell-quoted). Graphics are PCI classes 0300 (VGA), 0302 (3D) and 0380 (other
+display).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from refurb.i18n import _
 from refurb.parsers import clean
 
 EXIT_BITS = (
@@ -100,22 +101,28 @@ def parse(text: str | bytes) -> dict[str, Any]:
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str) or not text.strip():
-        result["warnings"].append("empty smartctl output")
+        result["warnings"].append(_("empty smartctl output"))
         return result
     data = _load(text)
     if not isinstance(data, dict):
-        result["warnings"].append("smartctl output is not JSON (was it run with --json?)")
+        result["warnings"].append(_("smartctl output is not JSON (was it run with --json?)"))
         return result
 
     status = clean.to_int(_get(data, "smartctl", "exit_status"))
     result["exit_status"] = status
     result["flags"] = flags_from_exit_status(status)
     messages = _get(data, "smartctl", "messages")
-    errors = [
-        m.get("string")
-        for m in messages
-        if isinstance(m, dict) and m.get("severity") == "error" and isinstance(m.get("string"), str)
-    ] if isinstance(messages, list) else []
+    errors = (
+        [
+            m.get("string")
+            for m in messages
+            if isinstance(m, dict)
+            and m.get("severity") == "error"
+            and isinstance(m.get("string"), str)
+        ]
+        if isinstance(messages, list)
+        else []
+    )
 
     device = data.get("device") if isinstance(data.get("device"), dict) else {}
     name = device.get("name")
@@ -162,9 +169,11 @@ def parse(text: str | bytes) -> dict[str, Any]:
 
     if "open_failed" in result["flags"] or "command_line_error" in result["flags"]:
         detail = errors[0] if errors else "no details"
-        result["warnings"].append(f"smartctl could not read the disk: {detail}")
+        result["warnings"].append(
+            _("smartctl could not read the disk: {detail}").format(detail=detail)
+        )
     elif "smart_command_failed" in result["flags"]:
-        result["warnings"].append("a SMART command failed: the health data may be incomplete")
+        result["warnings"].append(_("a SMART command failed: the health data may be incomplete"))
     if status is None and not device:
-        result["warnings"].append("smartctl output has no device and no exit status")
+        result["warnings"].append(_("smartctl output has no device and no exit status"))
     return result

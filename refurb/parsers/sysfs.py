@@ -66,7 +66,7 @@ def network_interface(
 
 
 def tpm_version(major: str | bytes | None, caps: str | bytes | None = None) -> str | None:
-    """"2.0" or "1.2" from ``tpm_version_major`` (kernel 5.x+) or the TPM 1.2 ``caps`` file."""
+    """ "2.0" or "1.2" from ``tpm_version_major`` (kernel 5.x+) or the TPM 1.2 ``caps`` file."""
     if isinstance(major, bytes):
         major = major.decode("ascii", errors="replace")
     if isinstance(caps, bytes):

@@ -1,0 +1,217 @@
+"""`refurb wipe certificate | verify-cert | import-nwipe`: the proof side of erasure.
+
+These commands join the `wipe` group (whose `list` and `run` live in ``refurb/commands/wipe.py``)
+through :func:`register`. Each one parses options, calls one core function in
+``refurb.certificates`` and renders the result.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from refurb.env import Env
+from refurb.i18n import _
+
+CERTIFICATE_HELP = """Write the signed erasure certificate of a device (JSON) and a PDF for donors.
+
+The certificate lists every disk with its method, NIST level, verification and result; a disk
+that was not erased, or erased with exceptions, is shown as such, never as erased.
+
+Example: refurb wipe certificate RF-7K3QM-X1234 --json cert.json --pdf cert.pdf
+"""
+
+VERIFY_HELP = """Check that an erasure certificate is intact and who signed it.
+
+Exits 0 when not one byte was changed, 1 otherwise (or when --key is not the signer's key).
+
+Example: refurb wipe verify-cert cert.json --key site-ed25519.pub
+"""
+
+IMPORT_HELP = """Record an erasure done with nwipe or ShredOS, from the log nwipe wrote (-l FILE).
+
+Each disk in the log becomes an erasure record of the device. "Erased" needs nwipe's own
+verification; a failed, aborted or unfinished wipe is recorded as such (exit 3).
+
+Example: refurb wipe import-nwipe nwipe.log --asset RF-7K3QM-X1234
+"""
+
+
+def certificate(
+    ctx: typer.Context,
+    asset: str = typer.Argument(..., help="Asset id of the device, e.g. RF-7K3QM-X1234."),
+    json_file: Path | None = typer.Option(
+        None, "--json", help="Where to write the signed certificate (default: ASSET-erasure.json)."
+    ),
+    pdf_file: Path | None = typer.Option(
+        None, "--pdf", help="Where to write the PDF (default: beside the JSON, .pdf)."
+    ),
+    no_pdf: bool = typer.Option(False, "--no-pdf", help="Write only the signed JSON."),
+    as_json: bool = typer.Option(
+        False, "--print-json", help="Print a summary as JSON on stdout (for scripts)."
+    ),
+) -> None:
+    from refurb.certificates import issue_certificate, status_text
+
+    env: Env = ctx.obj
+    if json_file is None:
+        from refurb.ids import normalize
+
+        json_file = Path(f"{normalize(asset)}-erasure.json")
+    if pdf_file is None and not no_pdf:
+        pdf_file = json_file.with_suffix(".pdf")
+    result = issue_certificate(env, asset, json_path=json_file, pdf_path=pdf_file)
+    if as_json:
+        env.print_json(result)
+        return
+    colour = {"erased": "green", "erased_with_exceptions": "yellow"}.get(result["result"], "red")
+    env.out.print(
+        _("Certificate for {asset}: [{c}]{status}[/{c}]").format(
+            asset=result["asset_id"], c=colour, status=_result_word(result["result"])
+        )
+    )
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in (_("disk"), _("model"), _("serial"), _("method"), _("result")):
+        table.add_column(column)
+    for disk in result["disks"]:
+        table.add_row(
+            str(disk.get("name") or "-"),
+            str(disk.get("model") or "-"),
+            str(disk.get("serial") or "-"),
+            str(disk.get("technique") or disk.get("method") or "-"),
+            status_text(disk.get("status")),
+        )
+    if result["disks"]:
+        env.out.print(table)
+    env.out.print(_("  signed JSON: {path}").format(path=result["json"]))
+    if result["pdf"]:
+        env.out.print(_("  PDF: {path}").format(path=result["pdf"]))
+    env.out.print(_("  key fingerprint: {fp}").format(fp=result["key_fingerprint"]))
+
+
+def _result_word(result: str) -> str:
+    return {
+        "erased": _("erased"),
+        "erased_with_exceptions": _("erased with exceptions"),
+    }.get(result, _("NOT erased"))
+
+
+def verify_cert(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The certificate JSON file."),
+    key: Path | None = typer.Option(
+        None, "--key", help="The signing site's public key (site-ed25519.pub)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    from refurb import keys
+    from refurb.certificates import verify
+    from refurb.errors import NotFound
+
+    env: Env = ctx.obj
+    public = keys.load_public_key(key) if key is not None else None
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(_("no such file: {path}").format(path=file)) from None
+    except OSError as exc:
+        raise NotFound(f"cannot read {file}: {exc.strerror or exc}") from None
+    result = verify(data, key=public, source=str(file))
+    cert = result.certificate
+    own = keys.public_key_path(env)
+    site_fp = None
+    if own.exists():
+        try:
+            site_fp = keys.fingerprint(keys.load_public_key(own))
+        except Exception:  # an unreadable local key must not spoil checking someone's file
+            site_fp = None
+    if as_json:
+        env.print_json(
+            {
+                "ok": True,
+                "certificate_id": cert.get("certificate_id"),
+                "asset_id": (cert.get("device") or {}).get("asset_id"),
+                "result": cert.get("result"),
+                "site": cert.get("site"),
+                "issued_at": cert.get("issued_at"),
+                "key_fingerprint": result.fingerprint,
+                "checked_with": result.key_source,
+                "signed_by_this_site": site_fp == result.fingerprint if site_fp else None,
+            }
+        )
+        return
+    env.out.print(
+        _("[green]OK[/green] {path}: intact, signed by {fp}").format(
+            path=file, fp=keys.short_fingerprint(result.fingerprint)
+        )
+    )
+    env.out.print(
+        _("  {asset}: {result}, issued {date} by {site}").format(
+            asset=(cert.get("device") or {}).get("asset_id"),
+            result=_result_word(str(cert.get("result"))),
+            date=str(cert.get("issued_at", ""))[:19].replace("T", " "),
+            site=cert.get("site") or "?",
+        )
+    )
+    if result.key_source == "embedded":
+        if site_fp == result.fingerprint:
+            env.out.print(_("  signed with this workstation's site key"))
+        else:
+            env.err.print(
+                _(
+                    "note: checked with the key inside the certificate; compare its fingerprint "
+                    "with the one the workshop publishes, or pass --key"
+                )
+            )
+
+
+def import_nwipe(
+    ctx: typer.Context,
+    log: Path = typer.Argument(..., help="The log nwipe wrote (nwipe -l FILE)."),
+    asset: str = typer.Option(..., "--asset", help="The device the wiped disks belong to."),
+    device: list[str] = typer.Option(
+        [], "--device", help="Import only this device of the log (e.g. sda); repeatable."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    from refurb.certificates import import_nwipe as do_import
+    from refurb.certificates import status_text
+    from refurb.errors import EraseFailed
+
+    env: Env = ctx.obj
+    done = do_import(env, log, asset, devices=device)
+    bad = [d for d in done if d["status"] not in ("erased", "erased_with_exceptions")]
+    if as_json:
+        env.print_json({"asset_id": asset.upper(), "imported": done})
+    else:
+        for item in done:
+            colour = "green" if item["status"] == "erased" else "red"
+            env.out.print(
+                f"{item['device']}  {item['model'] or '-'}  {item['serial'] or '-'}  "
+                f"[{colour}]{status_text(item['status'])}[/{colour}]"
+            )
+            for text in item["exceptions"]:
+                env.out.print("    " + text)
+        if done:
+            env.out.print(
+                _("Recorded {n} erasure(s); device status: {status}").format(
+                    n=len(done), status=done[0]["device_status"]
+                )
+            )
+    if bad:
+        raise EraseFailed(
+            _("recorded, but nwipe did not erase {disks}").format(
+                disks=", ".join(f"{d['device']} ({d['status']})" for d in bad)
+            ),
+            hint=_("the device is in quarantine until every disk is erased"),
+        )
+
+
+def register(wipe_app: typer.Typer) -> None:
+    """Add the proof commands to the `wipe` group."""
+    wipe_app.command("certificate", help=CERTIFICATE_HELP)(certificate)
+    wipe_app.command("verify-cert", help=VERIFY_HELP)(verify_cert)
+    wipe_app.command("import-nwipe", help=IMPORT_HELP)(import_nwipe)
