@@ -269,6 +269,7 @@ _GRADES_SCHEMA = {
     "entry_cpu": _want_grade,
     "cpu_unknown": _want_grade,
     "cpu_32bit": _want_grade,
+    "ram_unknown": _want_grade,
     "smart_failed": _want_grade,
     "smart_unknown": _want_grade,
     "no_disk": _want_grade,
@@ -854,7 +855,7 @@ def _grade_specs(facts: Facts, g: Mapping[str, Any]) -> list[Finding]:
             )
         )
     if facts.ram_gb is None:
-        out.append(Finding("specs", "C", "ram_unknown", _("memory size unknown")))
+        out.append(Finding("specs", g["ram_unknown"], "ram_unknown", _("memory size unknown")))
     else:
         grade = _at_least(facts.ram_gb, g["ram_gb"])
         if grade != "A":
@@ -1380,9 +1381,10 @@ def parse_check_options(items: Iterable[str], rules: Rules) -> dict[str, str]:
 
 
 def complete_answers(answers: Mapping[str, str], rules: Rules) -> dict[str, str]:
-    """Every check and the cosmetic condition, unanswered ones as ``not_checked``."""
-    out = {name: answers.get(name, "not_checked") for name in rules.checks}
-    out[COSMETIC] = answers.get(COSMETIC, "not_checked")
+    """Every check and the cosmetic condition (checked), unanswered ones as ``not_checked``."""
+    given = {name: parse_answer(name, value, rules) for name, value in answers.items()}
+    out = {name: given.get(name, "not_checked") for name in rules.checks}
+    out[COSMETIC] = given.get(COSMETIC, "not_checked")
     return out
 
 

@@ -206,3 +206,15 @@ def test_worn_answers_and_cosmetic_grade(rules):
     assert result.areas["cosmetic"]["grade"] == "C"
     assert result.reasons[0] == "case: faulty"
     assert "school" in result.profiles  # worn still works; the grade C is enough for school
+
+
+def test_core_refuses_answers_out_of_range(rules):
+    """Callers other than the CLI (the guided workbench flow) get the same checks on answers."""
+    from refurb.errors import InvalidInput
+
+    probe = fixture_probe(P214, [INTEL_NVME_1T], edid=FHD, batteries=[battery(95)])
+    with pytest.raises(InvalidInput, match="out of range"):
+        grade_device(probe, ALL_OK | {"screen": "cracked"}, rules)
+    with pytest.raises(InvalidInput, match="unknown check"):
+        grade_device(probe, ALL_OK | {"joystick": "ok"}, rules)
+    assert grade_device(probe, ALL_OK | {"screen": "W"}, rules).answers["screen"] == "worn"
