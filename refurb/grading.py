@@ -1362,15 +1362,27 @@ def parse_answer(check: str, value: str, rules: Rules) -> str:
     )
 
 
+_CHECK_ALIASES = {
+    "wifi": "wifi",
+    "wlan": "wifi",
+    "usbports": "usb",
+    "trackpad": "touchpad",
+    "camera": "webcam",
+    "sound": "audio",
+    "display": "screen",
+    "hinge": "hinges",
+}
+
+
 def parse_check_options(items: Iterable[str], rules: Rules) -> dict[str, str]:
     """``["keyboard=ok", "hinges=worn"]`` -> answers; bad names or values are refused."""
     answers: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
-        name = name.strip().lower().replace("-", "").replace("_", "")
-        name = {"wi_fi": "wifi", "usbports": "usb", "trackpad": "touchpad", "camera": "webcam"}.get(
-            name, name
-        )
+        name = name.strip().lower()
+        if name not in rules.checks:  # common other spellings of the shipped checks
+            loose = name.replace("-", "").replace("_", "").replace(" ", "")
+            name = _CHECK_ALIASES.get(loose, name)
         if not sep or not name:
             raise InvalidInput(
                 _("--check {item!r}: write CHECK=ANSWER, e.g. keyboard=ok").format(item=item),

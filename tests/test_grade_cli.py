@@ -202,3 +202,17 @@ def test_ctrl_c_at_a_real_terminal(t480, refurb_home):
     assert code == 130, output
     assert "interrupted" in output
     assert events(t480, "grade") == []
+
+
+def test_site_check_and_other_spellings(run_cli, t480, refurb_home):
+    from support_grade import write_site_profiles
+
+    write_site_profiles(
+        refurb_home,
+        '[checks.power_jack]\narea = "function"\nlabel = "power jack"\nfaulty = "D"\n',
+    )
+    args = ["--cosmetic", "A", *all_ok(), "--check", "power_jack=faulty", "--check", "Wi-Fi=w"]
+    data = run_cli("grade", t480, *args, "--json", expect=0).json
+    assert data["answers"]["power_jack"] == "faulty" and data["answers"]["wifi"] == "worn"
+    assert data["grade"] == "D"
+    assert data["reasons"][0] == "power jack: faulty"
