@@ -47,7 +47,14 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
         label = disk.get("model") or disk.get("name") or "disk"
         if kind == "wipe_started":
             return _("erasure started: {disk}").format(disk=label)
-        return _("erasure {status}: {disk}").format(status=payload.get("status"), disk=label)
+        words = {
+            "erased": _("erased and verified"),
+            "erased_with_exceptions": _("erased with exceptions"),
+            "failed": _("erasure failed"),
+            "interrupted": _("erasure interrupted"),
+        }
+        status = payload.get("status") or "failed"
+        return f"{words.get(status, status)}: {label}"
     if kind == "os_install":
         return _("OS installed: {name}").format(
             name=" ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
