@@ -50,15 +50,11 @@ class RefurbGroup(TyperGroup):
 
 
 def _is_usage_error(exc: Exception) -> bool:
-    # Typer's own parameter errors must reach Typer so it prints usage and exits 2.
-    return isinstance(exc, typer.BadParameter) or type(exc).__name__ in {
-        "UsageError",
-        "BadParameter",
-        "MissingParameter",
-        "NoSuchOption",
-        "BadOptionUsage",
-        "BadArgumentUsage",
-    }
+    # Typer's own parameter and usage errors must reach Typer, which prints usage and exits 2.
+    # They all derive from (Typer's vendored) ClickException, which Typer does not export.
+    return isinstance(exc, typer.BadParameter) or any(
+        cls.__name__ == "ClickException" for cls in type(exc).__mro__
+    )
 
 
 def report_error(message: str, hint: str | None = None) -> None:

@@ -244,3 +244,11 @@ def test_show_reports_a_wipe_whose_process_died_as_interrupted(run_cli, initiali
     assert shown["device"]["disks"]["D1"]["erasure"] == "interrupted"
     # nothing was written by looking
     assert [e["kind"] for e in shown["events"]] == ["intake", "wipe_started"]
+
+
+def test_groups_without_a_command_show_help(run_cli):
+    for group in ("intake", "admin", "wipe", "os", "grade", "labels"):
+        result = run_cli(group)
+        assert result.exit_code == 2, (group, result)
+        assert "Usage:" in result.stdout + result.stderr
+        assert "unexpected" not in result.stderr
