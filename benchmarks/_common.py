@@ -6,6 +6,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,8 +14,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+_PYCACHE = tempfile.mkdtemp(prefix="refurb-bench-pyc-")
+
+
 def env_with(**extra: str) -> dict[str, str]:
+    """The environment for a measured command: refurb importable from this checkout, and
+    bytecode caching on (in a temporary folder), as for an installed package."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env
