@@ -43,9 +43,8 @@ def initialize(
         "devices": devices,
         "public_key": None,
     }
-    try:
-        from refurb.keys import ensure_site_key
-    except ImportError:  # the signing module arrives with the certificates
-        return result
-    result["public_key"] = str(ensure_site_key(env).with_suffix(".pub"))
+    from refurb.keys import ensure_site_key, public_key_path
+
+    ensure_site_key(env)
+    result["public_key"] = str(public_key_path(env))
     return result
