@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from refurb.errors import InvalidInput, StoreError
+from refurb.i18n import _
 
 DEFAULTS: dict[str, Any] = {
     "site": "",
@@ -25,11 +26,16 @@ def load_config(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return data
     except OSError as exc:
-        raise StoreError(f"cannot read config {path}: {exc.strerror}") from exc
+        raise StoreError(
+            _("cannot read config {path}: {reason}").format(path=path, reason=exc.strerror)
+        ) from exc
     try:
         data.update(tomllib.loads(raw.decode("utf-8")))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"config {path} is not valid TOML: {exc}") from exc
+        raise InvalidInput(
+            _("config {path} is not valid TOML: {reason}").format(path=path, reason=exc),
+            _("fix the file, or delete it and run `refurb init` again"),
+        ) from exc
     return data
 
 
@@ -47,4 +53,7 @@ def save_config(path: Path, data: dict[str, Any]) -> None:
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
     except OSError as exc:
-        raise StoreError(f"cannot write config {path}: {exc.strerror or exc}") from exc
+        raise StoreError(
+            _("cannot write config {path}: {reason}").format(path=path, reason=exc.strerror or exc),
+            _("check that the refurb folder is writable, or set REFURB_HOME to another folder"),
+        ) from exc

@@ -28,7 +28,7 @@ def check_move(state: dict[str, Any], target: str) -> None:
     if target not in STATUSES:
         raise InvalidInput(
             _("unknown status {name!r}").format(name=target),
-            "statuses: " + ", ".join(STATUSES),
+            _("statuses: {names}").format(names=", ".join(STATUSES)),
         )
     current = state.get("status", "intake")
     asset = state.get("asset_id", "")

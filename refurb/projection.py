@@ -150,6 +150,19 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
     return s
 
 
+def erasure_word(state: str) -> str:
+    """An erasure state (``pending``, ``erased``...) in the words of the active language."""
+    words = {
+        "pending": _("not erased yet"),
+        "started": _("erasure started"),
+        ERASED: _("erased"),
+        "erased_with_exceptions": _("erased with exceptions"),
+        "failed": _("erasure failed"),
+        "interrupted": _("erasure interrupted"),
+    }
+    return words.get(state, state)
+
+
 def missing_for_ready(state: dict[str, Any]) -> list[str]:
     """What a device still lacks before it may be `ready`, in words a volunteer understands."""
     missing = []
@@ -163,7 +176,7 @@ def missing_for_ready(state: dict[str, Any]) -> list[str]:
             label = d.get("name") or key
             missing.append(
                 _("erasure of disk {disk} ({state})").format(
-                    disk=label, state=d.get("erasure") or "pending"
+                    disk=label, state=erasure_word(d.get("erasure") or "pending")
                 )
             )
     if not state.get("os"):

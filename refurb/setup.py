@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from refurb.config import load_config, save_config
 from refurb.errors import InvalidInput
+from refurb.i18n import _
 
 if TYPE_CHECKING:
     from refurb.env import Env
@@ -22,8 +23,8 @@ def initialize(
 
     if label_url and "{asset}" not in label_url:
         raise InvalidInput(
-            f"--label-url {label_url!r} has no {{asset}} in it",
-            "for example https://stock.example.org/d/{asset}",
+            _("--label-url {url!r} has no {{asset}} in it").format(url=label_url),
+            _("for example {example}").format(example="https://stock.example.org/d/{asset}"),
         )
     config = load_config(env.config_path)
     for key, value in (("site", site), ("inventory", inventory), ("label_url", label_url)):

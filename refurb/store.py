@@ -57,6 +57,46 @@ def event_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def _clean_text(value: Any) -> Any:
+    """Surrounding blanks dropped; an empty or blank string is no value (not a serial \"\")."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _column_limit(field: str) -> int | None:
+    column = Device.__table__.columns.get(field)  # type: ignore[attr-defined]
+    return getattr(column.type, "length", None) if column is not None else None
+
+
+def _check_lengths(payload: dict[str, Any], row: int | None) -> None:
+    """Refuse a typed value the devices table cannot hold (PostgreSQL would fail mid-write)."""
+    for field, value in payload.items():
+        limit = _column_limit(field)
+        if isinstance(value, str) and limit and len(value) > limit:
+            message = _("{field} is {n} characters long: at most {limit} fit").format(
+                field=field, n=len(value), limit=limit
+            )
+            if row is not None:
+                message = _("row {row}: {message}").format(row=row, message=message)
+            raise InvalidInput(message, _("shorten it; longer text fits in the notes"))
+
+
+def _row_values(state: dict[str, Any]) -> dict[str, Any]:
+    """A state as a devices row: JSON fields encoded, derived text cut to its column's size.
+
+    The full values stay in the events; only the row (a cache of them) is shortened.
+    """
+    values = {k: v for k, v in state.items() if k in Device.model_fields}
+    for field in JSON_FIELDS:
+        values[field] = canonical_json(values[field]) if values.get(field) else None
+    for field, value in values.items():
+        limit = _column_limit(field)
+        if isinstance(value, str) and limit and len(value) > limit:
+            values[field] = value[: limit - 1] + "…"
+    return values
+
+
 def _redact(url: str) -> str:
     """A database URL without its password, fit for an error message."""
     try:
@@ -76,8 +116,10 @@ def make_engine(url: str) -> Engine:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(
-                    f"cannot create the store folder {folder}: {exc.strerror or exc}",
-                    "choose another place with --db sqlite:///PATH or REFURB_HOME",
+                    _("cannot create the store folder {folder}: {reason}").format(
+                        folder=folder, reason=exc.strerror or exc
+                    ),
+                    _("choose another place with --db sqlite:///PATH or REFURB_HOME"),
                 ) from exc
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -96,12 +138,12 @@ def make_engine(url: str) -> Engine:
             return create_engine(url, connect_args={"connect_timeout": 5}, pool_pre_ping=True)
         except ImportError as exc:
             raise StoreError(
-                "PostgreSQL support is not installed",
+                _("PostgreSQL support is not installed"),
                 "pip install 'refurb[postgres]'",
             ) from exc
     raise InvalidInput(
-        f"unsupported database URL {_redact(url)!r}",
-        "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB",
+        _("unsupported database URL {url!r}").format(url=_redact(url)),
+        _("use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"),
     )
 
 
@@ -145,18 +187,24 @@ def _prepare(engine: Engine, url: str) -> None:
             from refurb.errors import InventoryUnreachable
 
             raise InventoryUnreachable(
-                f"cannot reach the database {_redact(url)}: {msg.splitlines()[0]}",
-                "check that the server runs and the URL is right",
+                _("cannot reach the database {url}: {reason}").format(
+                    url=_redact(url), reason=msg.splitlines()[0]
+                ),
+                _("check that the server runs and the URL is right"),
             ) from exc
         raise StoreError(
-            f"cannot open the store {_redact(url)}: {msg.splitlines()[0]}",
-            "check the path and its permissions",
+            _("cannot open the store {url}: {reason}").format(
+                url=_redact(url), reason=msg.splitlines()[0]
+            ),
+            _("check the path and its permissions"),
         ) from exc
     except DatabaseError as exc:
         msg = str(exc.orig) if exc.orig is not None else str(exc)
         raise StoreError(
-            f"{_redact(url)} is not a usable refurb store: {msg.splitlines()[0]}",
-            "restore it from a backup or point --db at another file",
+            _("{url} is not a usable refurb store: {reason}").format(
+                url=_redact(url), reason=msg.splitlines()[0]
+            ),
+            _("restore it from a backup or point --db at another file"),
         ) from exc
 
 
@@ -325,9 +373,7 @@ class Store:
         else:
             state = self.device_state(device)
         state = apply(state, ev.kind, payload, ev.created_at)
-        values = {k: v for k, v in state.items() if k in Device.model_fields}
-        for field in JSON_FIELDS:
-            values[field] = canonical_json(values[field]) if values.get(field) else None
+        values = _row_values(state)
         if device is None:
             device = Device(**values)
             self.session.add(device)
@@ -359,8 +405,10 @@ class Store:
             self.session.rollback()
             if isinstance(exc, OperationalError):
                 raise StoreError(
-                    f"cannot write to the store: {str(exc.orig).splitlines()[0]}",
-                    "is the disk full or read-only, or is another refurb holding a lock?",
+                    _("cannot write to the store: {reason}").format(
+                        reason=str(exc.orig).splitlines()[0]
+                    ),
+                    _("is the disk full or read-only, or is another refurb holding a lock?"),
                 ) from exc
             raise
 
@@ -406,7 +454,8 @@ class Store:
             if not force:
                 self._refuse_duplicates(serials)
             for n, fields in enumerate(rows):
-                payload = {k: fields.get(k) for k in INTAKE_KEYS}
+                payload = {k: _clean_text(fields.get(k)) for k in INTAKE_KEYS}
+                _check_lengths(payload, n + 1 if len(rows) > 1 else None)
                 payload["serial"] = serials[n]
                 asset_id = self._next_asset_id(ws)
                 ev = self._write_event(ws, asset_id, "intake", payload)
@@ -450,10 +499,7 @@ class Store:
                 state = states.get(ev.asset_id) or new_state(ev.asset_id, ev.created_at)
                 states[ev.asset_id] = apply(state, ev.kind, payload, ev.created_at)
             for state in states.values():
-                values = {k: v for k, v in state.items() if k in Device.model_fields}
-                for field in JSON_FIELDS:
-                    values[field] = canonical_json(values[field]) if values.get(field) else None
-                self.session.add(Device(**values))
+                self.session.add(Device(**_row_values(state)))
                 self._link_disks(state["asset_id"], state.get("disks") or {})
         return len(states)
 
@@ -466,11 +512,19 @@ class Store:
         for ev in self.session.exec(stmt).scalars():
             count += 1
             last_seq, last_hash = heads.get(ev.workstation, (0, ""))
-            where = f"event {ev.workstation[:8]}#{ev.ws_seq} ({ev.asset_id} {ev.kind})"
+            where = _("event {ws}#{seq} ({asset} {kind})").format(
+                ws=ev.workstation[:8], seq=ev.ws_seq, asset=ev.asset_id, kind=ev.kind
+            )
             if ev.ws_seq != last_seq + 1:
-                problems.append(f"{where}: events {last_seq + 1}..{ev.ws_seq - 1} are missing")
+                problems.append(
+                    _("{where}: events {first}..{last} are missing").format(
+                        where=where, first=last_seq + 1, last=ev.ws_seq - 1
+                    )
+                )
             if ev.prev_hash != last_hash:
-                problems.append(f"{where}: does not follow the event before it")
+                problems.append(
+                    _("{where}: does not follow the event before it").format(where=where)
+                )
             fields = {
                 k: getattr(ev, k)
                 for k in (
@@ -486,13 +540,17 @@ class Store:
                 )
             }
             if event_hash(**fields) != ev.hash:
-                problems.append(f"{where}: its content was changed after it was written")
+                problems.append(
+                    _("{where}: its content was changed after it was written").format(where=where)
+                )
             heads[ev.workstation] = (ev.ws_seq, ev.hash)
         for ws in self.session.exec(select(Workstation)).scalars():
             seq, digest = heads.get(ws.id, (0, ""))
             if ws.last_ws_seq != seq or ws.last_hash != digest:
                 problems.append(
-                    f"workstation {ws.id[:8]}: its last event #{ws.last_ws_seq} is missing"
+                    _("workstation {ws}: its last event #{seq} is missing").format(
+                        ws=ws.id[:8], seq=ws.last_ws_seq
+                    )
                 )
         return count, problems
 
@@ -529,9 +587,14 @@ def open_store(env: Env) -> Iterator[Store]:
             from refurb.errors import InventoryUnreachable
 
             raise InventoryUnreachable(
-                f"lost the database {_redact(url)}: {str(exc.orig).splitlines()[0]}"
+                _("lost the database {url}: {reason}").format(
+                    url=_redact(url), reason=str(exc.orig).splitlines()[0]
+                ),
+                _("check that the server runs and the URL is right"),
             ) from exc
-        raise StoreError(f"store error: {str(getattr(exc, 'orig', exc)).splitlines()[0]}") from exc
+        raise StoreError(
+            _("store error: {reason}").format(reason=str(getattr(exc, "orig", exc)).splitlines()[0])
+        ) from exc
     finally:
         if store is not None:
             store.close()

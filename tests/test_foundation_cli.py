@@ -148,7 +148,8 @@ def test_rebuild_reproduces_the_projection(run_cli, initialized, refurb_home):
     db = sqlite3.connect(refurb_home / "refurb.db")
     db.execute("UPDATE devices SET status='recycled', model='wrong'")
     db.commit()
-    assert run_cli("admin", "rebuild", "--json", expect=0).json == {"devices": 1}
+    rebuilt = run_cli("admin", "rebuild", "--json", expect=0).json
+    assert rebuilt == {"devices": 1, "chain_ok": True, "problems": []}
     assert run_cli("show", a, "--json", expect=0).json["device"] == before
 
 

@@ -56,7 +56,16 @@ def rebuild(
     env: Env = ctx.obj
     with open_store(env) as store:
         n = store.rebuild()
+        _count, problems = store.check_chain()
     if json_out:
-        env.print_json({"devices": n})
+        env.print_json({"devices": n, "chain_ok": not problems, "problems": problems})
     else:
         env.out.print(_("[green]✓[/green] rebuilt {n} devices from the event log").format(n=n))
+    if problems and not json_out:
+        # Rebuilding trusts the log as it is: say so when the log itself was changed.
+        env.err.print(
+            _(
+                "[yellow]Warning:[/yellow] the event log has {n} problem(s), so the rebuilt "
+                "devices may show changed data; see `refurb admin check`"
+            ).format(n=len(problems))
+        )

@@ -33,15 +33,20 @@ def _size(n: int | None) -> str:
 def event_summary(kind: str, payload: dict[str, Any]) -> str:
     """One line a person can read on the timeline."""
     if kind == "intake":
-        bits = [f"{k} {payload[k]}" for k in ("serial", "donor", "batch") if payload.get(k)]
-        return _("registered") + (": " + ", ".join(bits) if bits else "")
+        names = {"serial": _("serial"), "donor": _("donor"), "batch": _("batch")}
+        bits = [f"{names[k]} {payload[k]}" for k in names if payload.get(k)]
+        if not bits:
+            return _("registered")
+        return _("registered: {details}").format(details=", ".join(bits))
     if kind == "status":
         text = f"{payload.get('from')} → {payload.get('to')}"
         return text + (f" ({payload['reason']})" if payload.get("reason") else "")
     if kind == "probe":
         probe = payload.get("probe") or {}
         system = probe.get("system") or {}
-        return _("hardware probed") + (f": {system.get('model')}" if system.get("model") else "")
+        if not system.get("model"):
+            return _("hardware probed")
+        return _("hardware probed: {model}").format(model=system["model"])
     if kind in ("wipe", "wipe_started"):
         disk = payload.get("disk") or {}
         label = disk.get("model") or disk.get("name") or "disk"
@@ -54,7 +59,7 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
             "interrupted": _("erasure interrupted"),
         }
         status = payload.get("status") or "failed"
-        return f"{words.get(status, status)}: {label}"
+        return _("{result}: {disk}").format(result=words.get(status, status), disk=label)
     if kind == "os_install":
         return _("OS installed: {name}").format(
             name=" ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
@@ -66,7 +71,7 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
     if kind == "note":
         return str(payload.get("text", ""))
     if kind == "update":
-        return _("updated: ") + ", ".join(sorted(payload))
+        return _("updated: {fields}").format(fields=", ".join(sorted(payload)))
     return kind
 
 
@@ -130,6 +135,8 @@ def _render_device(
 ) -> None:
     from rich.table import Table
 
+    from refurb.projection import erasure_word
+
     out = env.out
     title = " ".join(x for x in (state.get("manufacturer"), state.get("model")) if x) or _(
         "unknown model"
@@ -151,7 +158,7 @@ def _render_device(
             f"{state['battery_health_pct']:.0f} %" if state.get("battery_health_pct") else None,
         ),
         (_("Screen"), state.get("screen")),
-        (_("Erasure"), state.get("erasure")),
+        (_("Erasure"), erasure_word(state["erasure"]) if state.get("erasure") else None),
         (_("OS"), state.get("os")),
         (_("Grade"), state.get("grade")),
         (_("Notes"), state.get("notes")),
@@ -171,7 +178,7 @@ def _render_device(
                 str(d.get("model") or "—"),
                 str(d.get("serial") or "—"),
                 _size(d.get("size_bytes")),
-                str(d.get("erasure") or "pending"),
+                erasure_word(d.get("erasure") or "pending"),
             )
         out.print(table)
     if missing and state["status"] in ("intake", "in_progress", "quarantine"):
@@ -226,7 +233,9 @@ def list_devices(
             d.get("grade") or "—",
         )
     env.out.print(table)
-    env.err.print(_("{n} devices").format(n=len(devices)))
+    from refurb.i18n import ngettext
+
+    env.err.print(ngettext("{n} device", "{n} devices", len(devices)).format(n=len(devices)))
 
 
 def status(

@@ -137,7 +137,14 @@ class PdfWriter:
     """Pages of labels in one PDF; labels are placed by their top-left corner in mm."""
 
     def __init__(self, template: Template, title: str = "refurb labels") -> None:
+        import logging
+
         from fpdf import FPDF
+
+        # fpdf2 logs an English line to stderr for each glyph its font lacks (an emoji in a
+        # donor's model name); the PNG draws the same gap, so the label is still right.
+        logging.getLogger("fpdf").addHandler(logging.NullHandler())
+        logging.getLogger("fpdf").propagate = False
 
         width, height = template.page_size_mm
         orientation = "L" if width > height else "P"
