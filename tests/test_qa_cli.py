@@ -8,6 +8,7 @@ hint) with the right exit status, Dutch and French output has no English left in
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -215,3 +216,28 @@ def test_bad_input_is_one_line_and_writes_nothing(run_cli, initialized, lang, ar
     argv = [a.format(asset=asset, home=initialized) for a in args]
     _one_line_error(run_cli("--lang", lang, *argv), lang)
     assert run_cli("admin", "check", "--json", expect=0).json["events"] == before
+
+
+def _command_paths() -> list[list[str]]:
+    from typer.main import get_command
+
+    from refurb.cli import app
+
+    def walk(cmd, path):
+        yield path
+        for name, sub in sorted((getattr(cmd, "commands", None) or {}).items()):
+            yield from walk(sub, [*path, name])
+
+    return list(walk(get_command(app), []))
+
+
+# The wipe group's help belongs to the erasure engineers (being tested separately): see the report.
+NOT_YET = {("wipe",)}
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p) or "refurb")
+def test_every_help_has_an_example(run_cli, path):
+    if tuple(path) in NOT_YET:
+        pytest.skip("the wipe group's help is not ours to change")
+    shown = run_cli(*path, "--help", expect=0).stdout
+    assert re.search(r"Examples?:\s+(sudo )?refurb ", shown), shown

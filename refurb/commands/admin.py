@@ -8,7 +8,13 @@ from refurb.env import Env
 from refurb.errors import RefurbError
 from refurb.i18n import _
 
-app = typer.Typer(help="Check and repair the store.", no_args_is_help=True)
+app = typer.Typer(
+    help=(
+        "Check and repair the store.\n\n"
+        "Example: refurb admin check  (then refurb admin rebuild after an upgrade)"
+    ),
+    no_args_is_help=True,
+)
 
 
 class ChainBroken(RefurbError):

@@ -8,7 +8,10 @@ from refurb.env import Env
 from refurb.i18n import _
 
 app = typer.Typer(
-    help="Register donated devices (one at a time, or a donor's spreadsheet).",
+    help=(
+        "Register donated devices: each gets an asset id to write on it or print on a label.\n\n"
+        "Example: refurb intake new --serial PF0ABC12 --donor KBC --batch 2026-11"
+    ),
     no_args_is_help=True,
 )
 

@@ -34,7 +34,10 @@ Example: refurb labels templates --json
 """
 
 app = typer.Typer(
-    help="Label templates (`refurb label` makes the labels).",
+    help=(
+        "Label templates (`refurb label` makes the labels).\n\n"
+        "Example: refurb labels templates"
+    ),
     no_args_is_help=True,
 )
 
