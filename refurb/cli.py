@@ -34,7 +34,18 @@ class RefurbGroup(TyperGroup):
         except KeyboardInterrupt:
             sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
             raise typer.Exit(int(ExitStatus.CTRL_C)) from None
-        except (typer.Exit, typer.Abort):
+        except typer.Abort as exc:
+            # A prompt (typer.confirm/prompt) turns Ctrl-C and end of input into Abort, which
+            # Typer would print as an English "Aborted!" with status 1.
+            if isinstance(exc.__context__, EOFError):
+                report_error(
+                    _("no answer: the input ended at a question"),
+                    _("answer at a terminal, or give the answer as an option (see --help)"),
+                )
+                raise typer.Exit(int(ExitStatus.ERROR)) from None
+            sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
+            raise typer.Exit(int(ExitStatus.CTRL_C)) from None
+        except typer.Exit:
             raise
         except Exception as exc:
             env = ctx.obj if isinstance(ctx.obj, Env) else None

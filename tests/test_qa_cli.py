@@ -241,3 +241,54 @@ def test_every_help_has_an_example(run_cli, path):
         pytest.skip("the wipe group's help is not ours to change")
     shown = run_cli(*path, "--help", expect=0).stdout
     assert re.search(r"Examples?:\s+(sudo )?refurb ", shown), shown
+
+
+def test_french_grade_output_spaces_its_colons(run_cli, initialized):
+    asset = _probed(run_cli)
+    graded = run_cli("--lang", "fr", "grade", asset, "--cosmetic", "A", expect=0).stdout
+    assert "Linux Mint 22 : " in graded and "Linux Mint 22: " not in graded
+    assert "Windows 11 : " in graded
+
+
+def _in_pty(args: list[str], keys: bytes, home: Path) -> tuple[int, str]:
+    """Run refurb in a real pseudo-terminal, type ``keys`` at its question; (status, output)."""
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.environ.update({"PYTHONPATH": str(ROOT), "REFURB_HOME": str(home)})
+        os.execvp(sys.executable, [sys.executable, "-m", "refurb", *args])
+    out = b""
+    deadline = time.monotonic() + 30
+    sent = False
+    while time.monotonic() < deadline:
+        ready, _w, _x = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        if not sent and out.rstrip().endswith(b"]:"):  # the question waits for its answer
+            time.sleep(0.3)
+            os.write(fd, keys)
+            sent = True
+    _pid, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+@pytest.mark.parametrize(
+    ("key", "status", "said"),
+    [(b"\x03", 130, "refurb: onderbroken"), (b"\x04", 1, "refurb: fout: geen antwoord")],
+)
+def test_ctrl_c_or_end_of_input_at_a_yes_no_question(run_cli, initialized, key, status, said):
+    folder = str(FIXTURES / "probe" / "vm-no-dmi")
+    code, out = _in_pty(["--lang", "nl", "probe", "--save", "--from", folder], key, initialized)
+    assert code == status, out
+    assert said in out and "Aborted" not in out and "Traceback" not in out
+    assert run_cli("admin", "check", "--json", expect=0).json["events"] == 0

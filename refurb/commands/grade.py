@@ -216,12 +216,13 @@ def _ask(env: Env, rules: Rules, answers: dict[str, str]) -> None:
     with _Keys() as keys_in:
         env.err.print(_("[bold]Checks[/bold] — one key each, ? for help, Ctrl-C to stop"))
         for rule in todo:
-            key = _read_key(env, keys_in, f"  {rule.display()}?", legend, _CHECK_KEYS)
+            question = "  " + _("{check}?").format(check=rule.display())
+            key = _read_key(env, keys_in, question, legend, _CHECK_KEYS)
             answers[rule.name] = ANSWER_KEYS[key]
             env.err.print(answer_label(answers[rule.name]))
         if COSMETIC not in answers:
             legend = _("A like new · B light wear · C clear wear · D damaged · n not checked")
-            question = "  " + _("cosmetic condition") + "?"
+            question = "  " + _("{check}?").format(check=_("cosmetic condition"))
             key = _read_key(env, keys_in, question, legend, _COSMETIC_KEYS)
             answers[COSMETIC] = "not_checked" if key == "n" else key.upper()
             env.err.print(answer_label(answers[COSMETIC]) if key == "n" else key.upper())
@@ -287,7 +288,9 @@ def _render(env: Env, asset_id: str, result: GradeResult, rules: Rules) -> None:
         systems.append(result.windows11)
     systems += list(result.linux.values()) + list(result.other_os.values())
     for system in systems:
-        line = f"{escape(system['name'])}: {_ready_word(system['ready'])}"
+        line = _("{system}: {readiness}").format(
+            system=escape(system["name"]), readiness=_ready_word(system["ready"])
+        )
         detail = system["missing"] or system["unknown"]
         if detail:
             line += " — " + escape("; ".join(detail))
