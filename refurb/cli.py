@@ -135,7 +135,9 @@ def root(
     except RefurbError:
         config = {}
     env.extra["config"] = config
-    env.lang = resolve_language(lang or env.lang or config.get("lang") or None, env.environ)
+    configured = config.get("lang")
+    configured = configured if isinstance(configured, str) else None  # `lang = 5` by hand
+    env.lang = resolve_language(lang or env.lang or configured or None, env.environ)
     set_language(env.lang)
 
 

@@ -292,3 +292,11 @@ def test_ctrl_c_or_end_of_input_at_a_yes_no_question(run_cli, initialized, key, 
     assert code == status, out
     assert said in out and "Aborted" not in out and "Traceback" not in out
     assert run_cli("admin", "check", "--json", expect=0).json["events"] == 0
+
+
+@pytest.mark.parametrize("text", ["lang = 5\n", "lang = ['nl']\n", 'lang = "de"\n'])
+def test_a_hand_edited_language_setting_falls_back_to_english(run_cli, refurb_home, text):
+    refurb_home.mkdir(parents=True, exist_ok=True)
+    (refurb_home / "config.toml").write_text(text)
+    listed = run_cli("list", expect=0)
+    assert listed.stderr == "No devices match.\n"
