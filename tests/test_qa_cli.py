@@ -300,3 +300,34 @@ def test_a_hand_edited_language_setting_falls_back_to_english(run_cli, refurb_ho
     (refurb_home / "config.toml").write_text(text)
     listed = run_cli("list", expect=0)
     assert listed.stderr == "No devices match.\n"
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_shipped_profile_and_template_descriptions_are_translated(run_cli, lang):
+    import tomllib
+
+    from refurb import i18n
+
+    data = ROOT / "refurb" / "data"
+    profiles = tomllib.loads((data / "profiles.toml").read_text())
+    templates = tomllib.loads((data / "label_templates.toml").read_text())
+
+    def descriptions(tree):
+        if isinstance(tree, dict):
+            for key, value in tree.items():
+                if key == "description" and isinstance(value, str):
+                    yield value
+                else:
+                    yield from descriptions(value)
+        elif isinstance(tree, list):
+            for item in tree:
+                yield from descriptions(item)
+
+    shipped = [*descriptions(profiles), *descriptions(templates)]
+    assert len(shipped) >= 13
+    catalogue = i18n.load(lang)
+    untranslated = [d for d in shipped if catalogue.gettext(d) == d]
+    assert not untranslated
+    shown = run_cli("--lang", lang, "grade", "profiles", expect=0).stdout
+    shown += run_cli("--lang", lang, "labels", "templates", expect=0).stdout
+    assert "Pupils" not in shown and "die-cut" not in shown and "endless" not in shown

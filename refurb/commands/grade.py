@@ -331,7 +331,7 @@ def profiles(
         label = name + (" " + _("(default)") if name == rules.default else "")
         table.add_row(
             escape(label),
-            escape(prof.description),
+            escape(_(prof.description)),  # shipped descriptions are in grade.po; a site's as is
             escape("\n".join(describe_requirements(prof, rules)) or "—"),
         )
     env.out.print(table)

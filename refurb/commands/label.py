@@ -34,10 +34,7 @@ Example: refurb labels templates --json
 """
 
 app = typer.Typer(
-    help=(
-        "Label templates (`refurb label` makes the labels).\n\n"
-        "Example: refurb labels templates"
-    ),
+    help=("Label templates (`refurb label` makes the labels).\n\nExample: refurb labels templates"),
     no_args_is_help=True,
 )
 
@@ -198,6 +195,7 @@ def _show_templates(env: Env, json_out: bool) -> None:
             f"{t.width_mm:.1f} × {t.height_mm:.1f}",
             str(t.per_page),
             t.printer,
-            t.description + ("" if t.source.startswith("refurb/") else f" ({_('site')})"),
+            # shipped descriptions are in labels.po; a site's own stay as written
+            _(t.description) + ("" if t.source.startswith("refurb/") else f" ({_('site')})"),
         )
     env.out.print(table)
