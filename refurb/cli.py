@@ -165,6 +165,10 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit status."""
     args = sys.argv[1:] if argv is None else list(argv)
+    for stream in (sys.stdout, sys.stderr):
+        # A name refurb cannot show in this terminal's encoding is shown as "?", not a crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     if args[:1] == ["probe"]:  # `probe --json` skips Typer's pydantic import (see fast_json)
         from refurb.commands.probe import fast_json
 

@@ -124,4 +124,6 @@ class Env:
         """Plain JSON on stdout, one document, for scripts."""
         import json
 
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        # \u escapes when the terminal cannot show a donor's name (an emoji on a latin-1 locale)
+        plain = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") != "utf8"
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=plain, default=str) + "\n")

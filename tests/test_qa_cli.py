@@ -7,6 +7,7 @@ hint) with the right exit status, Dutch and French output has no English left in
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -331,3 +332,19 @@ def test_shipped_profile_and_template_descriptions_are_translated(run_cli, lang)
     shown = run_cli("--lang", lang, "grade", "profiles", expect=0).stdout
     shown += run_cli("--lang", lang, "labels", "templates", expect=0).stdout
     assert "Pupils" not in shown and "die-cut" not in shown and "endless" not in shown
+
+
+def test_a_terminal_that_cannot_show_a_name_gets_question_marks_not_a_crash(run_cli, initialized):
+    model = "ThinkPad É480 🚀 نموذج"
+    asset = run_cli("intake", "new", "--model", model, "--json", expect=0).json["asset_id"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "latin-1"}
+
+    def refurb(*args: str) -> subprocess.CompletedProcess:
+        argv = [sys.executable, "-m", "refurb", *args]
+        return subprocess.run(argv, capture_output=True, env=env, check=False)
+
+    shown = refurb("show", asset)
+    assert shown.returncode == 0, shown.stderr
+    assert "ThinkPad É480 ? ?????".encode("latin-1") in shown.stdout
+    listed = refurb("list", "--json")
+    assert listed.returncode == 0 and json.loads(listed.stdout)[0]["model"] == model
