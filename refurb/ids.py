@@ -66,8 +66,12 @@ def new_station_code() -> int:
     return secrets.randbelow(1 << STATION_BITS)
 
 
+# Dashes a word processor, a PDF or a phone puts in place of "-" when an id is copied, and blanks.
+_SEPARATORS = str.maketrans("", "", "-\u2010\u2011\u2012\u2013\u2014\u2212\ufe63\uff0d \t\u00a0")
+
+
 def _clean(text: str) -> str:
-    body = text.strip().upper().replace("-", "").replace(" ", "")
+    body = text.strip().upper().translate(_SEPARATORS)
     if body.startswith(PREFIX) and len(body) == DATA_CHARS + 1 + len(PREFIX):
         body = body[len(PREFIX) :]
     return body
@@ -84,6 +88,8 @@ def normalize(text: str) -> str:
     """The canonical spelling of a typed id, or InvalidInput saying what is wrong with it."""
     body = _clean(text)
     shown = text.strip()
+    if len(shown) > 40:  # a pasted paragraph is not echoed back whole
+        shown = shown[:40] + "…"
     bad = [c for c in body if c not in _DECODE]
     if bad:
         raise InvalidInput(

@@ -348,3 +348,27 @@ def test_a_terminal_that_cannot_show_a_name_gets_question_marks_not_a_crash(run_
     assert "ThinkPad É480 ? ?????".encode("latin-1") in shown.stdout
     listed = refurb("list", "--json")
     assert listed.returncode == 0 and json.loads(listed.stdout)[0]["model"] == model
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "{a}",
+        "{a_lower}",
+        "{body}",
+        "RF–{p1}–{p2}",
+        "RF—{p1}—{p2}",
+        "{p1}\t{p2}",
+        "RF‑{p1}\u00a0{p2}",
+    ],
+)
+def test_ids_copied_with_other_dashes_or_blanks_are_found(run_cli, initialized, typed):
+    asset = run_cli("intake", "new", "--json", expect=0).json["asset_id"]
+    _rf, p1, p2 = asset.split("-")
+    text = typed.format(a=asset, a_lower=asset.lower(), body=p1 + p2, p1=p1, p2=p2)
+    assert run_cli("show", text, "--json", expect=0).json["device"]["asset_id"] == asset
+
+
+def test_a_pasted_paragraph_is_not_echoed_back_whole(run_cli, initialized):
+    line = _one_line_error(run_cli("show", "A" * 10_000), "en")
+    assert len(line) < 200 and "10000 characters" in line
