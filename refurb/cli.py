@@ -19,8 +19,50 @@ from refurb.exit import ExitStatus
 from refurb.i18n import _
 
 
+def translate_help(command: Any) -> None:
+    """Put every help text of ``command`` and its subcommands into the active language.
+
+    Typer reads help texts when the module is imported, before the language is known; their
+    Dutch and French live in ``help.po``. Typer builds the command tree afresh on each run.
+    """
+    if getattr(command, "help", None):
+        command.help = _(command.help)
+    for param in getattr(command, "params", ()):
+        if getattr(param, "help", None):
+            param.help = _(param.help)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        translate_help(sub)
+
+
+def _early_language() -> str:
+    """The language for `refurb --help`, which runs before the root callback.
+
+    Only --lang and the environment (REFURB_LANG, LANG...): reading the config would cost
+    `--help` its start-up budget. Every other help page also follows the config's language.
+    """
+    import os
+
+    from refurb.i18n import resolve_language, set_language
+
+    args = sys.argv[1:]
+    explicit = None
+    for n, arg in enumerate(args):
+        if arg == "--lang" and n + 1 < len(args):
+            explicit = args[n + 1]
+        elif arg.startswith("--lang="):
+            explicit = arg.split("=", 1)[1]
+    lang = resolve_language(explicit, os.environ)
+    set_language(lang)
+    return lang
+
+
 class RefurbGroup(TyperGroup):
     """Runs a command and maps what escapes it to a message and an exit status."""
+
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
+        if ctx.parent is None and _early_language() != "en":  # before the root callback
+            translate_help(self)
+        super().format_help(ctx, formatter)
 
     def invoke(self, ctx: typer.Context) -> Any:
         try:
@@ -139,6 +181,8 @@ def root(
     configured = configured if isinstance(configured, str) else None  # `lang = 5` by hand
     env.lang = resolve_language(lang or env.lang or configured or None, env.environ)
     set_language(env.lang)
+    if env.lang != "en":
+        translate_help(ctx.command)
 
 
 def _register() -> None:

@@ -372,3 +372,47 @@ def test_ids_copied_with_other_dashes_or_blanks_are_found(run_cli, initialized, 
 def test_a_pasted_paragraph_is_not_echoed_back_whole(run_cli, initialized):
     line = _one_line_error(run_cli("show", "A" * 10_000), "en")
     assert len(line) < 200 and "10000 characters" in line
+
+
+@pytest.mark.parametrize("lang", ["nl", "fr"])
+def test_every_help_text_has_a_translation(lang):
+    """--help is what a volunteer reads first; help.po holds every command's and option's text."""
+    from typer.main import get_command
+
+    from refurb import i18n
+    from refurb.cli import app
+
+    catalogue = i18n.load(lang)
+    missing = []
+
+    def walk(cmd, path):
+        texts = [cmd.help] + [getattr(p, "help", None) for p in cmd.params]
+        untranslated = [t for t in texts if t and catalogue.gettext(t) == t]
+        missing.extend(f"{path or 'refurb'}: {t!r}" for t in untranslated)
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            walk(sub, f"{path} {name}".strip())
+
+    walk(get_command(app), "")
+    assert not missing, f"{len(missing)} help texts lack a {lang} translation in help.po:\n" + (
+        "\n".join(missing)
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "english", "translated"),
+    [
+        (("--lang", "nl", "intake", "new", "--help"), "Serial number on", "Serienummer"),
+        (("--lang", "fr", "grade", "profiles", "--help"), "List the grading", "Lister les profils"),
+        (("--lang", "nl", "status", "--help"), "Move a device", "Zet een toestel"),
+    ],
+)
+def test_help_speaks_the_chosen_language(run_cli, args, english, translated):
+    shown = run_cli(*args, expect=0).stdout
+    assert translated in shown and english not in shown
+    assert english in run_cli(*args[2:], expect=0).stdout  # English stays English
+
+
+def test_root_help_follows_the_language_variable(run_cli, monkeypatch):
+    monkeypatch.setenv("REFURB_LANG", "fr")
+    shown = run_cli("--help", expect=0).stdout
+    assert "Remettez à neuf" in shown and "Créer les données locales" in shown

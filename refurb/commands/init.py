@@ -21,7 +21,9 @@ def init(
         None, "--site", help="Name of the workshop, shown on certificates."
     ),
     inventory: str | None = typer.Option(
-        None, "--inventory", help="URL of the shared inventory (used by `refurb sync`)."
+        None,
+        "--inventory",
+        help="URL of the shared inventory, kept in the settings (to work on it now: --db URL).",
     ),
     label_url: str | None = typer.Option(
         None,
