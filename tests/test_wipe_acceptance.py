@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support_wipe import random_file
+from support_wipe import loop_device, random_file
 
+from refurb.exit import ExitStatus
 from refurb.wipe.blockio import MiB
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -81,3 +85,69 @@ def test_run_help_shows_no_markup_tags(run_cli):
     out = run_cli("wipe", "run", "--help", expect=0).stdout
     assert "[bold]" not in out and "[/bold]" not in out
     assert "auto" in out and "firmware" in out
+
+
+@pytest.mark.root
+def test_a_disk_swapped_while_the_operator_confirms_is_not_written(tmp_path, run_cli, asset):
+    # The plan and the prompt name one disk; while the operator types its name, it is detached
+    # and another one takes the same /dev node (a USB disk unplugged, another plugged in).
+    victim = random_file(tmp_path / "victim.img", 8 * MiB)
+    bystander = random_file(tmp_path / "bystander.img", 8 * MiB)
+    before = bystander.read_bytes()
+    swapped = []
+    with loop_device(victim) as dev:
+
+        def swap() -> None:
+            subprocess.run(["losetup", "-d", dev], check=True)
+            again = subprocess.run(
+                ["losetup", "--direct-io=on", dev, str(bystander)], capture_output=True
+            )
+            swapped.append(again.returncode == 0)
+
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "refurb", "wipe", "run", dev, "--asset", asset,
+             "--method", "zero"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
+        )  # fmt: skip
+        said = b""
+        while b"to erase it" not in said:  # the operator reads the prompt ...
+            chunk = proc.stderr.read1(4096)
+            assert chunk, said
+            said += chunk
+        swap()  # ... the disk is swapped ...
+        out, err = proc.communicate(b"victim.img\n", timeout=60)  # ... and they confirm.
+        err = said.decode() + err.decode()
+    if swapped != [True]:
+        pytest.skip("another process took the loop device while it was free")
+    assert proc.returncode == ExitStatus.ERASE_FAILED, err
+    assert "Traceback" not in err
+    assert "no longer the disk that was confirmed" in err
+    assert "bystander.img" in err
+    assert bystander.read_bytes() == before
+    kinds = [e["kind"] for e in run_cli("show", asset, "--json", expect=0).json["events"]]
+    assert kinds == ["intake", "wipe_started", "wipe"]
+    assert run_cli("show", asset, "--json", expect=0).json["device"]["status"] == "quarantine"
+
+
+def test_a_swapped_real_disk_is_told_apart_by_serial_model_size_or_number():
+    from refurb.wipe.discovery import Disk, identity_changes
+
+    planned = Disk(
+        name="sdb", path="/dev/sdb", kname="sdb", type="disk", maj_min="8:16",
+        size_bytes=500107862016, model="Samsung SSD 860 EVO 500GB", serial="S3Z9NB0K123456A",
+        wwn="0x5002538e40a1b2c3",
+    )  # fmt: skip
+    same = {"serial": "S3Z9NB0K123456A", "model": "Samsung SSD 860 EVO 500GB", "wwn": None}
+    assert (
+        identity_changes(planned, maj_min="8:16", size=500107862016, node=same, backing_file=None)
+        == []
+    )
+    other = {"serial": "WD-WX41A12B3456", "model": "WDC WD5000LPCX-24C6HT0"}
+    changes = identity_changes(
+        planned, maj_min="8:16", size=500107862016, node=other, backing_file=None
+    )
+    assert [c.split()[0] for c in changes] == ["serial", "model"]
+    assert identity_changes(planned, maj_min="8:32", size=1000204886016, node=same,
+                            backing_file=None)[:2] == [
+        "device number 8:16 -> 8:32", "size 500107862016 -> 1000204886016"
+    ]  # fmt: skip

@@ -36,7 +36,7 @@ from refurb.wipe.blockio import (
     still_answers,
     write_all,
 )
-from refurb.wipe.discovery import Confirmation, Disk, confirmation_for
+from refurb.wipe.discovery import Confirmation, Disk, check_same_disk, confirmation_for
 from refurb.wipe.patterns import AesCtrPattern, ZeroPattern, make_pattern
 from refurb.wipe.verify import (
     PIECE,
@@ -457,6 +457,12 @@ class DiskEraser:
         dev = open_device(
             self.plan.disk.path, sector=self.plan.disk.logical_sector_size, write=True
         )
+        try:
+            # The operator confirmed a disk minutes ago: is this still it?
+            check_same_disk(self.plan.disk, dev.fd, dev.size, self.runner)
+        except BaseException:
+            dev.close()
+            raise
         self.direct = dev.direct
         self.device_size = dev.size
         self.unaddressable = dev.size % dev.sector
