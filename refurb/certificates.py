@@ -206,6 +206,12 @@ def _not_erased(disk: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _own_disk(disk: Mapping[str, Any]) -> bool:
+    from refurb.projection import _real_disks
+
+    return bool(_real_disks({"disks": [dict(disk)]}))
+
+
 def disks_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Every disk's latest erasure state, plus probed disks that were never erased.
 
@@ -224,7 +230,9 @@ def disks_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
             probe = payload.get("probe") if isinstance(payload.get("probe"), Mapping) else {}
             probed = {}
             for disk in probe.get("disks") or []:
-                if isinstance(disk, Mapping):
+                # The same rule as the device's own disk list (refurb show, readiness): USB and
+                # removable media, such as the stick the laptop was booted from, are not its own.
+                if isinstance(disk, Mapping) and _own_disk(disk):
                     probed[_disk_key(disk)] = disk
             continue
         if kind not in ("wipe", "wipe_started"):

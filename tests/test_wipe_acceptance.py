@@ -4,6 +4,7 @@ the CLI on real stand-ins (loop devices of awkward sizes and sector sizes, FUSE 
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 import time
@@ -151,3 +152,38 @@ def test_a_swapped_real_disk_is_told_apart_by_serial_model_size_or_number():
                             backing_file=None)[:2] == [
         "device number 8:16 -> 8:32", "size 500107862016 -> 1000204886016"
     ]  # fmt: skip
+
+
+def _save_probe(asset: str, *disks: dict) -> None:
+    """What `refurb probe --save` records (the disks as refurb.probe builds them)."""
+    from refurb.env import Env
+    from refurb.store import open_store
+
+    with open_store(Env()) as store:
+        store.append(asset, "probe", {"probe": {"disks": list(disks)}})
+
+
+@pytest.mark.root
+def test_the_usb_stick_refurb_booted_from_does_not_spoil_the_certificate(tmp_path, run_cli, asset):
+    # The laptop is probed while booted from the workshop's USB stick: the probe sees the
+    # stick too. Erasing the laptop's own disk must give an `erased` certificate, as `show` says.
+    from refurb.probe import _disk
+
+    image = random_file(tmp_path / "internal.img", 8 * MiB)
+    with loop_device(image) as dev:
+        name = Path(dev).name
+        internal = _disk(name, {"size_bytes": 8 * MiB, "protocol": None}, {})
+        stick = _disk(
+            "sdb",
+            {"size_bytes": 16 * 10**9, "protocol": "USB", "removable": True, "model": "Ultra"},
+            {"serial": "4C530001230512116360", "model": "SanDisk Ultra", "usb_bridge": True},
+        )
+        _save_probe(asset, internal, stick)
+        run_cli("wipe", "run", dev, "--asset", asset, "--yes", "--method", "zero", expect=0)
+    shown = run_cli("show", asset, "--json", expect=0).json
+    assert not any("erasure" in m for m in shown["missing_for_ready"]), shown
+    cert = tmp_path / "cert.json"
+    out = run_cli("wipe", "certificate", asset, "--json", str(cert), expect=0)
+    body = json.loads(cert.read_text())["certificate"]
+    assert body["result"] == "erased", out.stdout
+    assert [d["name"] for d in body["disks"]] == [name]
