@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support_wipe import loop_device, random_file
+from support_wipe import faulty_loop, loop_device, random_file
 
 from refurb.exit import ExitStatus
 from refurb.wipe.blockio import MiB
@@ -187,3 +187,24 @@ def test_the_usb_stick_refurb_booted_from_does_not_spoil_the_certificate(tmp_pat
     body = json.loads(cert.read_text())["certificate"]
     assert body["result"] == "erased", out.stdout
     assert [d["name"] for d in body["disks"]] == [name]
+
+
+@pytest.mark.root
+def test_a_bad_sector_leaves_only_itself_unverified(tmp_path, run_cli, asset):
+    # A few unreadable sectors inside a 4 MiB block: the rest of that block is still read back
+    # and compared, so the record says how much was checked (not "80 %" for one bad sector).
+    start, end = 5 * MiB + 512, 5 * MiB + 4096
+    with faulty_loop(tmp_path, 16 * MiB, "eio", start=start, end=end) as (dev, _disk):
+        result = run_cli(
+            "wipe", "run", dev, "--asset", asset, "--yes", "--method", "prng",
+            "--verify", "full", "--json",
+        )  # fmt: skip
+    assert result.exit_code == ExitStatus.ERASE_FAILED, result
+    item = result.json["results"][0]
+    assert item["status"] == "failed"
+    verification = item["record"]["verification"]
+    assert [(e["offset"], e["length"]) for e in verification["read_errors"]] == [
+        (start, end - start)
+    ]
+    assert verification["bytes_verified"] == 16 * MiB - (end - start)
+    assert verification["mismatches"] == []
