@@ -208,3 +208,21 @@ def test_a_bad_sector_leaves_only_itself_unverified(tmp_path, run_cli, asset):
     ]
     assert verification["bytes_verified"] == 16 * MiB - (end - start)
     assert verification["mismatches"] == []
+
+
+def test_nwipe_import_and_key_errors_speak_the_operators_language(tmp_path, run_cli, asset):
+    garbage = tmp_path / "photo.jpg"
+    garbage.write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
+    fr = run_cli("--lang", "fr", "wipe", "import-nwipe", str(garbage), "--asset", asset)
+    assert fr.exit_code == ExitStatus.ERROR
+    assert "ce n’est pas un journal nwipe" in fr.stderr
+    empty = tmp_path / "empty.log"
+    empty.write_text("")
+    nl = run_cli("--lang", "nl", "wipe", "import-nwipe", str(empty), "--asset", asset)
+    assert "in dit logboek werd geen schijf gewist" in nl.stderr
+    assert "nwipe met -l/--logfile schreef" in nl.stderr
+    cert = tmp_path / "c.json"
+    run_cli("wipe", "certificate", asset, "--json", str(cert), expect=0)
+    key = run_cli("--lang", "nl", "wipe", "verify-cert", str(cert), "--key", str(tmp_path / "x"))
+    assert key.exit_code != 0
+    assert "publieke sleutel" in key.stderr
