@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -226,3 +227,25 @@ def test_nwipe_import_and_key_errors_speak_the_operators_language(tmp_path, run_
     key = run_cli("--lang", "nl", "wipe", "verify-cert", str(cert), "--key", str(tmp_path / "x"))
     assert key.exit_code != 0
     assert "publieke sleutel" in key.stderr
+
+
+@pytest.mark.root
+def test_a_disk_another_erasure_holds_is_refused_before_anything_is_recorded(
+    tmp_path, run_cli, asset
+):
+    # Two terminals, the same disk: the second run must not record a "failed" erasure (and
+    # quarantine the device) while the first one is still writing.
+    image = random_file(tmp_path / "busy.img", 8 * MiB)
+    before = image.read_bytes()
+    with loop_device(image) as dev:
+        held = os.open(dev, os.O_RDONLY | os.O_EXCL)  # what the running erasure holds
+        try:
+            result = run_cli("wipe", "run", dev, "--asset", asset, "--yes", "--method", "zero")
+        finally:
+            os.close(held)
+    assert result.exit_code == ExitStatus.ERROR, result
+    assert "in use" in result.stderr
+    assert image.read_bytes() == before
+    shown = run_cli("show", asset, "--json", expect=0).json
+    assert [e["kind"] for e in shown["events"]] == ["intake"]
+    assert shown["device"]["status"] != "quarantine"

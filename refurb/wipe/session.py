@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from refurb.errors import InvalidInput, Refused
 from refurb.i18n import _
 from refurb.runner import CommandResult
+from refurb.wipe.blockio import check_not_held
 from refurb.wipe.discovery import Disk, assess, gather, resolve
 from refurb.wipe.engine import (
     DiskEraser,
@@ -93,6 +94,8 @@ def prepare(
             ),
             _("refurb never erases a disk in use; see: refurb wipe list"),
         )
+    for d in disks:
+        check_not_held(d.path)
     plans = [plan_disk(d, options, env.runner, firmware) for d in disks]
     return Preparation(plans, commands)
 
