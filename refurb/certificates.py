@@ -97,6 +97,10 @@ def _verification(record: Mapping[str, Any]) -> dict[str, Any]:
         fraction = 1.0
     passed = raw.get("passed", raw.get("ok", raw.get("result")))
     if isinstance(passed, str):
+        if passed.strip().lower().replace("_", " ") in ("not done", "skipped", "none", ""):
+            # The erasure stopped (signal, dead disk) before its read-back: nothing was read,
+            # so nothing failed or passed.
+            return {"mode": mode, "fraction": 0.0, "passed": None}
         passed = passed.lower() in ("passed", "ok", "success", "true")
     return {
         "mode": mode,
@@ -480,6 +484,8 @@ def verification_text(v: Mapping[str, Any] | None) -> str:
         return _("not verified")
     mode = str(v["mode"])
     fraction = v.get("fraction")
+    if v.get("passed") is None and fraction == 0 and mode != "off":
+        return _("not done (the erasure stopped before its read-back)")
     if mode == "full":
         text = _("full read-back")
     elif mode.startswith("sample"):

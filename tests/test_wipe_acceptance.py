@@ -249,3 +249,20 @@ def test_a_disk_another_erasure_holds_is_refused_before_anything_is_recorded(
     shown = run_cli("show", asset, "--json", expect=0).json
     assert [e["kind"] for e in shown["events"]] == ["intake"]
     assert shown["device"]["status"] != "quarantine"
+
+
+@pytest.mark.root
+def test_a_disk_that_died_before_its_read_back_is_not_said_to_have_failed_verification(
+    tmp_path, run_cli, asset
+):
+    from refurb.certificates import verification_text
+
+    with faulty_loop(tmp_path, 32 * MiB, "die", die_after=8 * MiB) as (dev, _disk):
+        run_cli("wipe", "run", dev, "--asset", asset, "--yes", "--method", "zero", expect=3)
+    cert = tmp_path / "cert.json"
+    run_cli("wipe", "certificate", asset, "--json", str(cert), expect=0)
+    (disk,) = json.loads(cert.read_text())["certificate"]["disks"]
+    assert disk["status"] == "failed"
+    assert disk["verification"]["passed"] is None
+    text = verification_text(disk["verification"])
+    assert "FAILED" not in text and "not done" in text
