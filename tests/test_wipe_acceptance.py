@@ -266,3 +266,15 @@ def test_a_disk_that_died_before_its_read_back_is_not_said_to_have_failed_verifi
     assert disk["verification"]["passed"] is None
     text = verification_text(disk["verification"])
     assert "FAILED" not in text and "not done" in text
+
+
+@pytest.mark.root
+def test_a_read_only_disk_gets_a_hint_about_writing_not_about_being_in_use(
+    tmp_path, run_cli, asset
+):
+    image = random_file(tmp_path / "ro.img", 8 * MiB)
+    with loop_device(image, read_only=True) as dev:
+        result = run_cli("--lang", "nl", "wipe", "run", dev, "--asset", asset, "--yes")
+    assert result.exit_code == ExitStatus.ERROR, result
+    assert "schrijfbeveiliging" in result.stderr and "zonder -r" in result.stderr
+    assert "in gebruik" not in result.stderr
