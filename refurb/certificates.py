@@ -962,9 +962,15 @@ def issue_certificate(
             public_key=private.public_key(),
         )
         envelope = sign(body, private)
-        write_certificate(envelope, json_path)
+        # Both files or neither: a signed JSON left behind by a failed command is not recorded.
         if pdf_path is not None:
             render_pdf(envelope, pdf_path, json_name=json_path.name)
+        try:
+            write_certificate(envelope, json_path)
+        except BaseException:
+            if pdf_path is not None:
+                pdf_path.unlink(missing_ok=True)
+            raise
         store.append(
             device.asset_id,
             "note",

@@ -278,3 +278,21 @@ def test_a_read_only_disk_gets_a_hint_about_writing_not_about_being_in_use(
     assert result.exit_code == ExitStatus.ERROR, result
     assert "schrijfbeveiliging" in result.stderr and "zonder -r" in result.stderr
     assert "in gebruik" not in result.stderr
+
+
+def test_a_certificate_whose_pdf_cannot_be_written_leaves_no_json(tmp_path, run_cli, asset):
+    cert = tmp_path / "cert.json"
+    result = run_cli(
+        "wipe", "certificate", asset, "--json", str(cert), "--pdf", str(tmp_path / "no" / "c.pdf")
+    )  # fmt: skip
+    assert result.exit_code == ExitStatus.ERROR, result
+    assert "cannot write" in result.stderr
+    assert not cert.exists()
+    events = run_cli("show", asset, "--json", expect=0).json["events"]
+    assert [e["kind"] for e in events] == ["intake"]
+    bad_json = run_cli(
+        "wipe", "certificate", asset, "--json", str(tmp_path / "no" / "c.json"),
+        "--pdf", str(tmp_path / "c.pdf"),
+    )  # fmt: skip
+    assert bad_json.exit_code == ExitStatus.ERROR, bad_json
+    assert not (tmp_path / "c.pdf").exists()
