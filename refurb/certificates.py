@@ -78,11 +78,9 @@ def _pick(data: Mapping[str, Any] | None, *keys: str) -> Any:
 
 
 def _disk_key(disk: Mapping[str, Any]) -> str:
-    serial = _pick(disk, "serial", "serial_number")
-    if serial:
-        return "serial:" + str(serial).strip()
-    name = str(_pick(disk, "name", "path", "device") or "?")
-    return "name:" + name.rsplit("/", 1)[-1]
+    from refurb.projection import disk_key
+
+    return disk_key(disk)
 
 
 def _verification(record: Mapping[str, Any]) -> dict[str, Any]:
