@@ -88,7 +88,9 @@ def _str(fields: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-_LENOVO_MACHINE_TYPE = re.compile(r"^[0-9]{2}[0-9A-Z]{2}(?:[0-9A-Z]{2,8})?$")
+# A machine-type code: 4 characters (``81W1``), 5 digits on older IdeaPads (``20351``, a G50-70), or
+# type + model (``0768BNG``, ``20FMA03MCL``).
+_LENOVO_MACHINE_TYPE = re.compile(r"^[0-9]{2}[0-9A-Z]{2,10}$")
 _DOWNGRADE_TAG = re.compile(r"\s+W\d{1,2}DG$")
 _HP_PART_SUFFIX = re.compile(r"\s*\((?=[A-Z0-9#]*#)[A-Z0-9#]{5,}\)$")
 
@@ -96,8 +98,9 @@ _HP_PART_SUFFIX = re.compile(r"\s*\((?=[A-Z0-9#]*#)[A-Z0-9#]{5,}\)$")
 def model_name(manufacturer: str | None, product: str | None, version: str | None) -> str | None:
     """The name a person writes on a label, from cleaned DMI System Information strings.
 
-    - Lenovo puts a machine-type code in Product Name (``20FMA03MCL``) and the model in Version
-      (``ThinkPad T460``); a trailing ``W10DG`` (Windows-downgrade tag) is dropped.
+    - Lenovo puts a machine-type code in Product Name (``20FMA03MCL``, ``20351``) and the model in
+      Version (``ThinkPad T460``, ``Lenovo G50-70``); a trailing ``W10DG`` (Windows-downgrade tag)
+      is dropped.
     - HP sometimes appends the order number: ``HP Compaq 6730b (GW682AV#ABB)``.
     - ASUS repeats the model after an underscore: ``VivoBook_ASUSLaptop X512DA_X512DA``.
     """
@@ -128,36 +131,61 @@ def model_name(manufacturer: str | None, product: str | None, version: str | Non
     return model.strip() or None
 
 
-_JEDEC = {
-    "80CE": "Samsung",
+# JEP106 manufacturer ids: (bank, id byte with its parity bit) -> name.
+_JEP106 = {
+    (1, 0xCE): "Samsung",
+    (1, 0xAD): "SK Hynix",
+    (1, 0x2C): "Micron",
+    (1, 0x98): "Toshiba",
+    (2, 0x98): "Kingston",
+    (3, 0xFE): "Elpida",
+    (4, 0x0B): "Nanya",
+    (5, 0x43): "Ramaxel",
+    (5, 0xCB): "A-DATA",
+    (5, 0xCD): "G.Skill",
+    (6, 0x9B): "Crucial",
+    (2, 0x4F): "Transcend",
+}
+# Ids some firmware prints with the id byte first (``CE00``).
+_JEDEC_REVERSED = {
     "CE00": "Samsung",
-    "80AD": "SK Hynix",
     "AD00": "SK Hynix",
-    "802C": "Micron",
     "2C00": "Micron",
-    "859B": "Crucial",
     "9B05": "Crucial",
-    "0198": "Kingston",
     "9801": "Kingston",
-    "04CB": "A-DATA",
     "CB04": "A-DATA",
-    "830B": "Nanya",
     "0B03": "Nanya",
-    "02FE": "Elpida",
     "FE02": "Elpida",
-    "0443": "Ramaxel",
     "4304": "Ramaxel",
 }
 
 
+def _jep106(code: str) -> str | None:
+    """Name for a hex id code: ``80CE...`` (bank-1 byte with parity, then the id) or ``7F98...``
+    (one ``7F`` continuation byte per bank after the first, then the id)."""
+    if code[:4] in _JEDEC_REVERSED:
+        return _JEDEC_REVERSED[code[:4]]
+    pairs = [int(code[i : i + 2], 16) for i in range(0, len(code) - 1, 2)]
+    if pairs and pairs[0] == 0x7F:
+        bank = 1
+        while pairs and pairs[0] == 0x7F:
+            bank += 1
+            pairs.pop(0)
+        return _JEP106.get((bank, pairs[0])) if pairs else None
+    if len(pairs) >= 2:
+        return _JEP106.get(((pairs[0] & 0x7F) + 1, pairs[1]))
+    return None
+
+
 def memory_manufacturer(value: str | None) -> str | None:
-    """Module maker; JEDEC id codes some firmware prints (``80CE000080CE``) become names."""
+    """Module maker; JEDEC id codes some firmware prints (``80CE000080CE``, ``7F98000000000000``)
+    become names, and codes not in the table stay as printed."""
     value = clean.text(value)
     if value is None:
         return None
     code = value.upper().removeprefix("0X")
-    if re.fullmatch(r"[0-9A-F]{4,16}", code):
-        return _JEDEC.get(code[:4], value)
+    if re.fullmatch(r"[0-9A-F]{4,16}", code) and len(code) % 2 == 0:
+        return _jep106(code) or value
     return value
 
 
@@ -187,17 +215,35 @@ def _memory(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _family_name(vendor: str | None, fields: dict[str, Any]) -> str | None:
+    """``Intel Core 2 Duo`` from the Family field, for firmware whose Version says ``Not Specified``
+    (Dell Latitude D630): the family still tells how old the processor is."""
+    family = clean.text(_str(fields, "Family"))
+    if family is None or family.lower().startswith(("unknown", "other", "<")):
+        return None
+    low = (vendor or "").lower()
+    brand = None
+    if "intel" in low:
+        brand = "Intel"
+    elif "amd" in low or "advanced micro" in low:
+        brand = "AMD"
+    if brand and not family.lower().startswith(brand.lower()):
+        return f"{brand} {family}"
+    return family
+
+
 def _processor(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
     for block in blocks:
         fields = block["fields"]
         if block["type"] != 4 or "Populated" not in (_str(fields, "Status") or "Populated"):
             continue
-        model = clean.text(_str(fields, "Version"))
+        vendor = clean.text(_str(fields, "Manufacturer"))
+        model = clean.text(_str(fields, "Version")) or _family_name(vendor, fields)
         if model is None:
             continue
         return {
             "model": " ".join(model.split()),
-            "vendor": clean.text(_str(fields, "Manufacturer")),
+            "vendor": vendor,
             "cores": clean.leading_int(_str(fields, "Core Count")),
             "threads": clean.leading_int(_str(fields, "Thread Count")),
         }
