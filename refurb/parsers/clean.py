@@ -93,6 +93,7 @@ _PLACEHOLDER_PATTERNS = (
     re.compile(r"^(manufacturer|partnum|sernum|assettag|partnumber|serialnumber)\d+$"),
     re.compile(r"^dimm\d*_?(manufacturer|partnumber|serialnumber)\d*$"),
     re.compile(r"^module(manufacturer|partnumber|serialnumber)\d+$"),
+    re.compile(r"^unknown \(\w*\)$"),  # coreboot's memory maker: "Unknown (0)"
 )
 
 # A value made of one repeated character: "00000000", "FFFF", "----", "****", "....".

@@ -202,8 +202,23 @@ def _module(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_NOT_RAM_TYPES = frozenset({"flash", "rom", "eprom", "eeprom", "feprom"})
+
+
+def _is_ram(fields: dict[str, Any], array_use: dict[str, str]) -> bool:
+    """False for the BIOS flash chip some firmware lists as a Memory Device (Panasonic CF-53:
+    ``Type: Flash`` in a ``Use: Flash Memory`` array), which is neither RAM nor a slot."""
+    use = array_use.get((_str(fields, "Array Handle") or "").upper())
+    if use and "system memory" not in use.lower():
+        return False
+    return (_str(fields, "Type") or "").lower() not in _NOT_RAM_TYPES
+
+
 def _memory(blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    devices = [b["fields"] for b in blocks if b["type"] == 17]
+    array_use = {
+        b["handle"].upper(): _str(b["fields"], "Use") or "" for b in blocks if b["type"] == 16
+    }
+    devices = [b["fields"] for b in blocks if b["type"] == 17 and _is_ram(b["fields"], array_use)]
     modules = [_module(f) for f in devices]
     populated = [m for m in modules if m["size_bytes"]]
     known = [m["size_bytes"] for m in modules if m["size_bytes"] is not None]
