@@ -23,6 +23,8 @@ D630 = "dell-latitude-d630-008c1bf0aebb.txt"
 G5070 = "lenovo-g50-70-20351-02c8fb533cfd.txt"
 KXG60 = "smartctl_exporter-KXG60ZNV512G_TOSHIBA_2.json"
 NO_DEVICE = "smartctl_exporter-nonexistent-device.json"
+P3581 = "dell-precision-3581-035ba62136e6.txt"
+E480 = FIXTURES / "probe" / "thinkpad-e480"
 
 
 def capture(tmp_path: Path, dmi: str, smartctl: dict[str, str] | None = None) -> Path:
@@ -82,6 +84,21 @@ def test_an_ideapad_with_a_five_digit_machine_type(run_cli, initialized, tmp_pat
     assert code.text == asset
     shown = run_cli("show", asset, "--json", expect=0).json
     assert shown["device"]["model"] == "Lenovo G50-70"
+
+
+def test_a_ddr5_laptop_with_nvme_loses_nothing_for_wrong_reasons(run_cli, initialized, tmp_path):
+    """Precision 3581 read by an old dmidecode (DDR5 printed as "<OUT OF SPEC>"), with a healthy
+    NVMe, the E480 capture's 14" panel and battery: only the cosmetic answer lowers the grade."""
+    folder = capture(tmp_path, P3581, {"nvme0.json": KXG60})
+    for part in ("edid", "power_supply"):
+        shutil.copytree(E480 / part, folder / part)
+    probe, asset = probe_and_save(run_cli, folder)
+    assert [m["type"] for m in probe["memory"]["modules"]] == ["DDR5", "DDR5"]
+    assert probe["memory"]["installed_bytes"] == 32 * 2**30
+    graded = grade_all_ok(run_cli, asset)
+    assert graded["grade"] == "B"
+    assert graded["reasons"] == ["cosmetic condition B (as answered)"]
+    assert "school" in graded["profiles"]
 
 
 @pytest.mark.parametrize(

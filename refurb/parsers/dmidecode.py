@@ -189,13 +189,35 @@ def memory_manufacturer(value: str | None) -> str | None:
     return value
 
 
+def _memory_type(fields: dict[str, Any], speed_mts: int | None) -> str | None:
+    """The module type; dmidecode before 3.3 prints DDR5 and LPDDR5 as ``<OUT OF SPEC>``.
+
+    Those are the only types newer than 3.2 knows, so an out-of-spec module of 4000 MT/s or more
+    is DDR5 when it sits in a (SO-)DIMM slot, and a soldered one (``Row Of Chips``) of 4800 MT/s
+    or more is LPDDR5: DDR4 modules stop at 3200 MT/s, LPDDR4X at 4267 (Dell Precision 3581,
+    dmidecode 3.2).
+    """
+    raw = (_str(fields, "Type") or "").strip()
+    if raw.upper() != "<OUT OF SPEC>":
+        return clean.text(raw)
+    form = (_str(fields, "Form Factor") or "").lower()
+    if speed_mts is None or speed_mts < 4000:
+        return None
+    if form in ("sodimm", "dimm"):
+        return "DDR5"
+    if form == "row of chips" and speed_mts >= 4800:
+        return "LPDDR5"
+    return None
+
+
 def _module(fields: dict[str, Any]) -> dict[str, Any]:
     speed = _str(fields, "Speed")
+    speed_mts = clean.leading_int(speed) if speed and "unknown" not in speed.lower() else None
     return {
         "locator": clean.text(_str(fields, "Locator")),
         "size_bytes": clean.dmi_size(_str(fields, "Size")),
-        "type": clean.text(_str(fields, "Type")),
-        "speed_mts": clean.leading_int(speed) if speed and "unknown" not in speed.lower() else None,
+        "type": _memory_type(fields, speed_mts),
+        "speed_mts": speed_mts,
         "manufacturer": memory_manufacturer(_str(fields, "Manufacturer")),
         "part_number": clean.text(_str(fields, "Part Number")),
         "serial": clean.serial(_str(fields, "Serial Number")),
