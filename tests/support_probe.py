@@ -131,6 +131,7 @@ def _dmi_fields(result: dict[str, Any]) -> dict[str, Any]:
         # Only some answer-key lines give these (the ones added from the acceptance run).
         "cpu_model": (result["processor"] or {}).get("model"),
         "memory_manufacturers": [m["manufacturer"] for m in modules],
+        "memory_part_numbers": [m["part_number"] for m in modules],
     }
 
 

@@ -64,6 +64,16 @@ def test_a_2007_laptop_is_not_for_school(run_cli, initialized, tmp_path):
     assert not any("processor unknown" in reason for reason in graded["reasons"])
 
 
+def test_a_2008_macbook_is_not_for_school(run_cli, initialized, tmp_path):
+    """MacBook5,1: Core 2 Duo P7350, module part numbers hex-encoded by Apple's firmware."""
+    probe, asset = probe_and_save(run_cli, capture(tmp_path, "apple-macbook5-1-069ada04a7cf.txt"))
+    assert [m["part_number"] for m in probe["memory"]["modules"]] == ["M471B5273DH0-CH9", None]
+    assert probe["system"]["sku"] is None  # "System SKU#"
+    graded = grade_all_ok(run_cli, asset)
+    assert "school" not in graded["profiles"] and graded["grade"] == "D"
+    assert any("Intel Core 2" in reason for reason in graded["reasons"]), graded["reasons"]
+
+
 def test_an_ideapad_with_a_five_digit_machine_type(run_cli, initialized, tmp_path):
     """Lenovo G50-70: Product Name "20351", the model in Version; one NVMe read, one not."""
     folder = capture(tmp_path, G5070, {"nvme0.json": KXG60, "sdb.json": NO_DEVICE})

@@ -27,6 +27,7 @@ PLACEHOLDERS = frozenset(
         "system name",
         "system sku",
         "system sku number",
+        "system sku#",
         "sku",
         "sku number",
         "chassis manufacturer",

@@ -185,7 +185,23 @@ def memory_manufacturer(value: str | None) -> str | None:
         return None
     code = value.upper().removeprefix("0X")
     if re.fullmatch(r"[0-9A-F]{4,16}", code) and len(code) % 2 == 0:
+        if not code.strip("0"):
+            return None  # "0x0000": an id nobody wrote (MacBook5,1)
         return _jep106(code) or value
+    return value
+
+
+def part_number(value: str | None) -> str | None:
+    """Module part number; Apple firmware prints it as hex-encoded ASCII
+    (``0x4D34373142...`` = ``M471B...``), all zeros for an unknown one."""
+    value = clean.text(value)
+    if value is None or not re.fullmatch(r"0[xX](?:[0-9A-Fa-f]{2}){4,}", value):
+        return value
+    raw = bytes.fromhex(value[2:]).replace(b"\x00", b"")
+    if not raw:
+        return None
+    if all(32 <= b < 127 for b in raw):
+        return clean.text(raw.decode("ascii"))
     return value
 
 
@@ -219,7 +235,7 @@ def _module(fields: dict[str, Any]) -> dict[str, Any]:
         "type": _memory_type(fields, speed_mts),
         "speed_mts": speed_mts,
         "manufacturer": memory_manufacturer(_str(fields, "Manufacturer")),
-        "part_number": clean.text(_str(fields, "Part Number")),
+        "part_number": part_number(_str(fields, "Part Number")),
         "serial": clean.serial(_str(fields, "Serial Number")),
     }
 
