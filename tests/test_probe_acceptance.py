@@ -30,7 +30,7 @@ E480 = FIXTURES / "probe" / "thinkpad-e480"
 def capture(tmp_path: Path, dmi: str, smartctl: dict[str, str] | None = None) -> Path:
     """A folder in the layout `refurb probe --capture` writes, from fixture files."""
     folder = tmp_path / "capture"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     shutil.copyfile(FIXTURES / "dmi" / dmi, folder / "dmidecode.txt")
     for name, source in (smartctl or {}).items():
         (folder / "smartctl").mkdir(exist_ok=True)
@@ -133,3 +133,16 @@ def test_the_bios_flash_chip_is_not_memory(tmp_path):
         2,
     )
     assert {m["type"] for m in memory["modules"]} == {"DDR3"}
+
+
+def test_soldered_memory_is_not_called_slots(run_cli, tmp_path):
+    """X1 Carbon 6th: 16 GB LPDDR3 on the board, listed as two Row Of Chips devices."""
+    folder = capture(tmp_path, "lenovo-thinkpad-x1-carbon-6th-20kgs23s00-c5381c43d554.txt")
+    probe = run_cli("probe", "--from", str(folder), "--json", expect=0).json
+    assert [m["soldered"] for m in probe["memory"]["modules"]] == [True, True]
+    out = run_cli("probe", "--from", str(folder), expect=0).stdout
+    assert "16 GB (soldered)" in out and "slots used" not in out
+    dutch = run_cli("--lang", "nl", "probe", "--from", str(folder), expect=0).stdout
+    assert "16 GB (vastgesoldeerd)" in dutch
+    slots = capture(tmp_path / "p", P3581)
+    assert "32 GB (2 of 2 slots used)" in run_cli("probe", "--from", str(slots), expect=0).stdout

@@ -7,7 +7,8 @@ Result::
      "bios": {vendor, version, date},
      "processor": {model, vendor, cores, threads} | None,
      "memory": {installed_bytes, slots_total, slots_used, modules: [
-                   {locator, size_bytes, type, speed_mts, manufacturer, part_number, serial}]},
+                   {locator, size_bytes, type, speed_mts, soldered, manufacturer, part_number,
+                    serial}]},
      "raw": {"system": {...}, "bios": {...}, "chassis": {...}},   # first block, values trimmed
      "structures": int, "warnings": [str]}
 
@@ -226,6 +227,17 @@ def _memory_type(fields: dict[str, Any], speed_mts: int | None) -> str | None:
     return None
 
 
+def _soldered(form_factor: str | None) -> bool | None:
+    """True for memory on the board (``Row Of Chips``: LPDDR in thin laptops, which no slot
+    holds), False for a module in a slot, None when the firmware does not say."""
+    form = (form_factor or "").strip().lower()
+    if form in ("row of chips", "chip"):
+        return True
+    if form in ("sodimm", "dimm", "so-dimm", "rimm", "sorimm", "camm"):
+        return False
+    return None
+
+
 def _module(fields: dict[str, Any]) -> dict[str, Any]:
     speed = _str(fields, "Speed")
     speed_mts = clean.leading_int(speed) if speed and "unknown" not in speed.lower() else None
@@ -234,6 +246,7 @@ def _module(fields: dict[str, Any]) -> dict[str, Any]:
         "size_bytes": clean.dmi_size(_str(fields, "Size")),
         "type": _memory_type(fields, speed_mts),
         "speed_mts": speed_mts,
+        "soldered": _soldered(_str(fields, "Form Factor")),
         "manufacturer": memory_manufacturer(_str(fields, "Manufacturer")),
         "part_number": part_number(_str(fields, "Part Number")),
         "serial": clean.serial(_str(fields, "Serial Number")),
