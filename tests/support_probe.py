@@ -132,6 +132,8 @@ def _dmi_fields(result: dict[str, Any]) -> dict[str, Any]:
         "cpu_model": (result["processor"] or {}).get("model"),
         "memory_manufacturers": [m["manufacturer"] for m in modules],
         "memory_part_numbers": [m["part_number"] for m in modules],
+        "sku": result["system"]["sku"],
+        "family": result["system"]["family"],
     }
 
 

@@ -74,6 +74,16 @@ def test_a_2008_macbook_is_not_for_school(run_cli, initialized, tmp_path):
     assert any("Intel Core 2" in reason for reason in graded["reasons"]), graded["reasons"]
 
 
+def test_a_2007_satellite_with_a_truncated_processor_name(run_cli, initialized, tmp_path):
+    """Satellite A200: DMI says only "Genuine Intel(R) CPU T2" (a Yonah Core Duo, 32-bit)."""
+    folder = capture(tmp_path, "toshiba-satellite-a200-097bd5438498.txt")
+    probe, asset = probe_and_save(run_cli, folder)
+    assert (probe["system"]["sku"], probe["system"]["model"]) == (None, "Satellite A200")
+    graded = grade_all_ok(run_cli, asset)
+    assert graded["grade"] == "D" and "school" not in graded["profiles"]
+    assert any("2006" in reason for reason in graded["reasons"]), graded["reasons"]
+
+
 def test_an_ideapad_with_a_five_digit_machine_type(run_cli, initialized, tmp_path):
     """Lenovo G50-70: Product Name "20351", the model in Version; one NVMe read, one not."""
     folder = capture(tmp_path, G5070, {"nvme0.json": KXG60, "sdb.json": NO_DEVICE})

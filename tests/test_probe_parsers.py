@@ -147,6 +147,22 @@ def test_dmidecode_jedec_codes_become_names():
     assert dmidecode.memory_manufacturer("7F7F7F7F7F7F7F7F") == "7F7F7F7F7F7F7F7F"  # no id byte
 
 
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        ("012345678912345678912345678", True),  # Toshiba SKU template
+        ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", True),
+        ("0123456789012", True),
+        ("ABCDEFG", False),  # too short to be sure
+        ("12345678AB", False),
+        ("PF0ABC12", False),
+        ("20351", False),  # a Lenovo machine type
+    ],
+)
+def test_counting_runs_are_placeholders(value, placeholder):
+    assert clean.is_placeholder(value) is placeholder
+
+
 def _device(form: str, kind: str, speed: str) -> str:
     return (
         "Handle 0x1000, DMI type 16, 23 bytes\nPhysical Memory Array\n\tUse: System Memory\n\n"
