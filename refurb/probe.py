@@ -1052,7 +1052,8 @@ def cpu_name(model: str | None) -> str | None:
         return None
     name = re.sub(r"\((R|TM|tm|r)\)", "", model)
     name = re.sub(r"\s*@\s*[\d.]+\s*[GM]Hz.*$", "", name)
-    name = re.sub(r"\s+with\s+Radeon.*$", "", name, flags=re.I)
+    name = re.sub(r"\s+(?:with|w/)\s*Radeon.*$", "", name, flags=re.I)
+    name = re.sub(r"\bCore2\b", "Core 2", name)
     name = re.sub(r",\s*\d+\s+COMPUTE CORES.*$", "", name, flags=re.I)
     name = re.sub(r"\b(CPU|Processor)\b", "", name)
     name = re.sub(r"^\d+th Gen\s+", "", name.strip())

@@ -156,3 +156,28 @@ def test_soldered_memory_is_not_called_slots(run_cli, tmp_path):
     assert "16 GB (vastgesoldeerd)" in dutch
     slots = capture(tmp_path / "p", P3581)
     assert "32 GB (2 of 2 slots used)" in run_cli("probe", "--from", str(slots), expect=0).stdout
+
+
+@pytest.mark.parametrize(
+    ("model", "label", "summary_name"),
+    [
+        # Ryzen 7040/8040 brand strings say "w/ Radeon", not "with Radeon".
+        (
+            "AMD Ryzen 7 PRO 7840U w/ Radeon 780M Graphics",
+            "Ryzen 7 PRO 7840U",
+            "AMD Ryzen 7 PRO 7840U",
+        ),
+        (
+            "Intel(R) Core(TM)2 Duo CPU     P7350  @ 2.00GHz",
+            "Core 2 Duo P7350",
+            "Intel Core 2 Duo P7350",
+        ),
+        ("Intel(R) Core(TM) Ultra 9 185H", "Core Ultra 9 185H", "Intel Core Ultra 9 185H"),
+    ],
+)
+def test_processor_names_on_labels(model, label, summary_name):
+    from refurb.labels.data import short_cpu
+    from refurb.probe import cpu_name
+
+    assert short_cpu(model) == label
+    assert cpu_name(model) == summary_name
