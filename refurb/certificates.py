@@ -78,11 +78,9 @@ def _pick(data: Mapping[str, Any] | None, *keys: str) -> Any:
 
 
 def _disk_key(disk: Mapping[str, Any]) -> str:
-    serial = _pick(disk, "serial", "serial_number")
-    if serial:
-        return "serial:" + str(serial).strip()
-    name = str(_pick(disk, "name", "path", "device") or "?")
-    return "name:" + name.rsplit("/", 1)[-1]
+    from refurb.projection import disk_key
+
+    return disk_key(disk)
 
 
 def _verification(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -97,6 +95,10 @@ def _verification(record: Mapping[str, Any]) -> dict[str, Any]:
         fraction = 1.0
     passed = raw.get("passed", raw.get("ok", raw.get("result")))
     if isinstance(passed, str):
+        if passed.strip().lower().replace("_", " ") in ("not done", "skipped", "none", ""):
+            # The erasure stopped (signal, dead disk) before its read-back: nothing was read,
+            # so nothing failed or passed.
+            return {"mode": mode, "fraction": 0.0, "passed": None}
         passed = passed.lower() in ("passed", "ok", "success", "true")
     return {
         "mode": mode,
@@ -206,6 +208,12 @@ def _not_erased(disk: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _own_disk(disk: Mapping[str, Any]) -> bool:
+    from refurb.projection import _real_disks
+
+    return bool(_real_disks({"disks": [dict(disk)]}))
+
+
 def disks_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Every disk's latest erasure state, plus probed disks that were never erased.
 
@@ -224,7 +232,9 @@ def disks_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
             probe = payload.get("probe") if isinstance(payload.get("probe"), Mapping) else {}
             probed = {}
             for disk in probe.get("disks") or []:
-                if isinstance(disk, Mapping):
+                # The same rule as the device's own disk list (refurb show, readiness): USB and
+                # removable media, such as the stick the laptop was booted from, are not its own.
+                if isinstance(disk, Mapping) and _own_disk(disk):
                     probed[_disk_key(disk)] = disk
             continue
         if kind not in ("wipe", "wipe_started"):
@@ -421,7 +431,9 @@ def write_certificate(envelope: Mapping[str, Any], path: Path) -> None:
     try:
         path.write_bytes(file_bytes(envelope))
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(
+            _("cannot write {path}: {why}").format(path=path, why=exc.strerror or exc)
+        ) from exc
 
 
 # -- the PDF a donor reads -------------------------------------------------------------------
@@ -470,6 +482,8 @@ def verification_text(v: Mapping[str, Any] | None) -> str:
         return _("not verified")
     mode = str(v["mode"])
     fraction = v.get("fraction")
+    if v.get("passed") is None and fraction == 0 and mode != "off":
+        return _("not done (the erasure stopped before its read-back)")
     if mode == "full":
         text = _("full read-back")
     elif mode.startswith("sample"):
@@ -654,7 +668,9 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     try:
         pdf.output(str(path))
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(
+            _("cannot write {path}: {why}").format(path=path, why=exc.strerror or exc)
+        ) from exc
 
 
 def _pdf_disk_line(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
@@ -740,27 +756,33 @@ def nwipe_records(path: Path, *, actor: str, only: Iterable[str] = ()) -> list[d
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"no such nwipe log: {path}") from None
+        raise NotFound(_("no such nwipe log: {path}").format(path=path)) from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(
+            _("cannot read {path}: {why}").format(path=path, why=exc.strerror or exc)
+        ) from exc
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InvalidInput(
-            f"{path}, line {line}: not text (byte {exc.start}): this is not an nwipe log"
+            _("{path}, line {line}: not text (byte {byte}): this is not an nwipe log").format(
+                path=path, line=line, byte=exc.start
+            )
         ) from None
     parsed = nwipe_log.parse(text)
     if parsed["unrecognized"]:
         lineno, content = parsed["unrecognized"][0]
         raise InvalidInput(
-            f"{path}, line {lineno}: not an nwipe log line: {content[:60]!r}",
-            hint="pass the file nwipe wrote with -l/--logfile, unedited",
+            _("{path}, line {line}: not an nwipe log line: {text}").format(
+                path=path, line=lineno, text=repr(content[:60])
+            ),
+            hint=_("pass the file nwipe wrote with -l/--logfile, unedited"),
         )
     if not parsed["devices"] or parsed["first_timestamp"] is None:
         raise InvalidInput(
-            f"{path}, line 1: no device wiped in this log",
-            hint="pass the file nwipe wrote with -l/--logfile",
+            _("{path}, line 1: no device wiped in this log").format(path=path),
+            hint=_("pass the file nwipe wrote with -l/--logfile"),
         )
     sha256 = hashlib.sha256(data).hexdigest()
     lines = text.replace("\r\n", "\n").split("\n")
@@ -773,7 +795,9 @@ def nwipe_records(path: Path, *, actor: str, only: Iterable[str] = ()) -> list[d
     if wanted and not payloads:
         names = ", ".join(d["device"] for d in parsed["devices"])
         raise NotFound(
-            f"{path}: the log has no device {', '.join(sorted(wanted))} (it has {names})"
+            _("{path}: the log has no device {wanted} (it has {names})").format(
+                path=path, wanted=", ".join(sorted(wanted)), names=names
+            )
         )
     return payloads
 
@@ -936,9 +960,15 @@ def issue_certificate(
             public_key=private.public_key(),
         )
         envelope = sign(body, private)
-        write_certificate(envelope, json_path)
+        # Both files or neither: a signed JSON left behind by a failed command is not recorded.
         if pdf_path is not None:
             render_pdf(envelope, pdf_path, json_name=json_path.name)
+        try:
+            write_certificate(envelope, json_path)
+        except BaseException:
+            if pdf_path is not None:
+                pdf_path.unlink(missing_ok=True)
+            raise
         store.append(
             device.asset_id,
             "note",
@@ -983,16 +1013,18 @@ def import_nwipe(
         for payload in payloads:
             if payload["wipe_id"] in seen:
                 raise Refused(
-                    f"{log}: the erasure of {payload['disk']['path']} is already recorded "
-                    f"on {device.asset_id}"
+                    _("{log}: the erasure of {disk} is already recorded on {asset}").format(
+                        log=log, disk=payload["disk"]["path"], asset=device.asset_id
+                    )
                 )
             serial = payload["disk"].get("serial")
             owner = store.find_by_disk_serial(serial) if serial else None
             if owner is not None and owner.asset_id != device.asset_id:
                 raise Refused(
-                    f"disk {serial} in {log.name} belongs to {owner.asset_id}, "
-                    f"not to {device.asset_id}",
-                    hint=f"use --asset {owner.asset_id}",
+                    _("disk {serial} in {log} belongs to {owner}, not to {asset}").format(
+                        serial=serial, log=log.name, owner=owner.asset_id, asset=device.asset_id
+                    ),
+                    hint=_("use --asset {owner}").format(owner=owner.asset_id),
                 )
         for payload in payloads:
             event = store.append(device.asset_id, "wipe", payload)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from refurb.errors import InvalidInput, NotFound, StoreError
+from refurb.i18n import _
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -104,8 +105,8 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         data = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(
-            f"no site signing key at {path}",
-            hint="run `refurb init` on this workstation to create one",
+            _("no site signing key at {path}").format(path=path),
+            hint=_("run `refurb init` on this workstation to create one"),
         ) from None
     except OSError as exc:
         raise StoreError(f"cannot read the signing key {path}: {exc.strerror or exc}") from exc
@@ -123,15 +124,17 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"no public key file {path}") from None
+        raise NotFound(_("no public key file {path}").format(path=path)) from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read the public key {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(
+            _("cannot read the public key {path}: {why}").format(path=path, why=exc.strerror or exc)
+        ) from exc
     try:
         return public_key_from_bytes(data)
     except InvalidInput as exc:
         raise InvalidInput(
             f"{path}: {exc.message}",
-            hint="pass the site's public key file (site-ed25519.pub)",
+            hint=_("pass the site's public key file (site-ed25519.pub)"),
         ) from None
 
 

@@ -1017,6 +1017,7 @@ _VENDOR_NAMES = (
     ("chuwi", "Chuwi"),
     ("xiaomi", "Xiaomi"),
 )
+_GENERIC_MAKERS = frozenset({"notebook", "laptop", "notebook pc", "computer", "portable"})
 # Panel sizes as sold; a diagonal measured from the panel's millimetres snaps to these.
 _PANEL_INCHES = (
     10.1, 10.6, 11.6, 12.0, 12.1, 12.3, 12.5, 13.0, 13.3, 13.4, 13.5, 14.0, 14.1, 14.5,
@@ -1025,10 +1026,16 @@ _PANEL_INCHES = (
 
 
 def vendor_name(manufacturer: str | None) -> str | None:
-    """The short brand people use: "LENOVO" -> "Lenovo", "ASUSTeK COMPUTER INC." -> "ASUS"."""
+    """The short brand people use: "LENOVO" -> "Lenovo", "ASUSTeK COMPUTER INC." -> "ASUS".
+
+    Clevo and other white-label boards say only "Notebook" (or "Laptop"): no brand, so None, or
+    the label would read "Notebook NL40_50GU".
+    """
     if not manufacturer:
         return None
     low = manufacturer.lower()
+    if low.strip(" .") in _GENERIC_MAKERS:
+        return None
     for prefix, name in _VENDOR_NAMES:
         if low == prefix or low.startswith((prefix + " ", prefix + ",", prefix + ".")):
             return name
@@ -1045,7 +1052,8 @@ def cpu_name(model: str | None) -> str | None:
         return None
     name = re.sub(r"\((R|TM|tm|r)\)", "", model)
     name = re.sub(r"\s*@\s*[\d.]+\s*[GM]Hz.*$", "", name)
-    name = re.sub(r"\s+with\s+Radeon.*$", "", name, flags=re.I)
+    name = re.sub(r"\s+(?:with|w/)\s*Radeon.*$", "", name, flags=re.I)
+    name = re.sub(r"\bCore2\b", "Core 2", name)
     name = re.sub(r",\s*\d+\s+COMPUTE CORES.*$", "", name, flags=re.I)
     name = re.sub(r"\b(CPU|Processor)\b", "", name)
     name = re.sub(r"^\d+th Gen\s+", "", name.strip())

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from refurb.i18n import _
@@ -41,8 +42,16 @@ def _real_disks(probe: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def disk_key(disk: dict[str, Any]) -> str:
-    return disk.get("serial") or f"{disk.get('model') or 'disk'}@{disk.get('name') or '?'}"
+def disk_key(disk: Mapping[str, Any]) -> str:
+    """How a disk is known across probes, wipes and certificates: its serial, else its name.
+
+    Only virtual and loop devices lack a serial; their kernel name is the best there is.
+    """
+    serial = disk.get("serial") or disk.get("serial_number")
+    if serial:
+        return str(serial).strip()
+    name = disk.get("name") or disk.get("path") or disk.get("device") or "?"
+    return "dev:" + str(name).rsplit("/", 1)[-1]
 
 
 def specs_from_probe(probe: dict[str, Any]) -> dict[str, Any]:

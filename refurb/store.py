@@ -265,6 +265,23 @@ class Store:
             state[field] = json.loads(value) if value else ({} if field == "disks" else None)
         return state
 
+    def live_state(self, device: Device) -> dict[str, Any]:
+        """The device's state, where a wipe whose process is gone (kill -9, power cut) reads as
+        interrupted rather than started. Nothing is written: the next `wipe run` records it."""
+        state = self.device_state(device)
+        if not any(d.get("erasure") == "started" for d in state["disks"].values()):
+            return state
+        from refurb.projection import disk_key
+        from refurb.wipe.record import dangling, owner_alive
+
+        for _event, payload in dangling(self.events(device.asset_id)):
+            disk = state["disks"].get(disk_key(payload.get("disk") or {}))
+            alive = owner_alive(payload, self.workstation)
+            if disk and disk.get("erasure") == "started" and alive is False:
+                disk["erasure"] = "interrupted"
+                state["erasure"] = "interrupted"
+        return state
+
     def events(self, asset_id: str) -> list[Event]:
         stmt = select(Event).where(Event.asset_id == asset_id).order_by(Event.seq)
         return list(self.session.exec(stmt).scalars())
@@ -302,7 +319,7 @@ class Store:
         return self.session.get(Device, link.asset_id) if link else None
 
     def readiness(self, asset_id: str) -> list[str]:
-        return missing_for_ready(self.device_state(self.get_device(asset_id)))
+        return missing_for_ready(self.live_state(self.get_device(asset_id)))
 
     # -- writing -------------------------------------------------------------------------------
     def _lock_workstation(self) -> Workstation:
@@ -434,8 +451,7 @@ class Store:
     def set_status(self, asset: str, target: str, reason: str | None = None) -> Event:
         with self._writing() as ws:
             device = self.get_device(asset)
-            state = self.device_state(device)
-            check_move(state, target)
+            check_move(self.live_state(device), target)
             payload = {"from": device.status, "to": target, "reason": reason}
             ev = self._write_event(ws, device.asset_id, "status", payload)
             self._project(device, ev, payload)

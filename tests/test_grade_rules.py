@@ -152,6 +152,23 @@ MORE_CPUS = [
         False,
     ),
     ("Intel(R) Xeon(R) CPU E3-1505M v5 @ 2.80GHz", None, None),
+    # /proc/cpuinfo of 2006-2009 laptops (Ubuntu forum posts): no brand in the name.
+    (
+        "Genuine Intel(R) CPU           T2400  @ 1.83GHz",
+        "Intel Core Duo / Solo (Yonah)",
+        False,
+    ),
+    (
+        "Genuine Intel(R) CPU           T2060  @ 1.60GHz",
+        "Intel Core Duo / Solo (Yonah)",
+        False,
+    ),
+    (
+        "Genuine Intel(R) CPU           U4100  @ 1.30GHz",
+        "Intel Core 2 / Pentium ULV (Penryn)",
+        False,
+    ),
+    ("Intel Core 2 Duo", "Intel Core 2", False),  # DMI Family when Version is a placeholder
 ]
 
 

@@ -141,6 +141,49 @@ def test_dmidecode_jedec_codes_become_names():
     assert dmidecode.memory_manufacturer("80CE000080CE") == "Samsung"
     assert dmidecode.memory_manufacturer("0x802C") == "Micron"
     assert dmidecode.memory_manufacturer("Kingston") == "Kingston"
+    # JEP106 continuation codes (Latitude D630): one 7F per bank after the first.
+    assert dmidecode.memory_manufacturer("7F98000000000000") == "Kingston"
+    assert dmidecode.memory_manufacturer("7F7F7F0B00000000") == "Nanya"
+    assert dmidecode.memory_manufacturer("7F7F7F7F7F7F7F7F") == "7F7F7F7F7F7F7F7F"  # no id byte
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"),
+    [
+        ("012345678912345678912345678", True),  # Toshiba SKU template
+        ("ABCDEFGHIJKLMNOPQRSTUVWXYZ", True),
+        ("0123456789012", True),
+        ("ABCDEFG", False),  # too short to be sure
+        ("12345678AB", False),
+        ("PF0ABC12", False),
+        ("20351", False),  # a Lenovo machine type
+    ],
+)
+def test_counting_runs_are_placeholders(value, placeholder):
+    assert clean.is_placeholder(value) is placeholder
+
+
+def _device(form: str, kind: str, speed: str) -> str:
+    return (
+        "Handle 0x1000, DMI type 16, 23 bytes\nPhysical Memory Array\n\tUse: System Memory\n\n"
+        "Handle 0x1100, DMI type 17, 92 bytes\nMemory Device\n\tArray Handle: 0x1000\n"
+        f"\tSize: 16 GB\n\tForm Factor: {form}\n\tType: {kind}\n\tSpeed: {speed}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("form", "kind", "speed", "expected"),
+    [
+        ("SODIMM", "<OUT OF SPEC>", "4800 MT/s", "DDR5"),  # dmidecode < 3.3 on DDR5
+        ("Row Of Chips", "<OUT OF SPEC>", "6400 MT/s", "LPDDR5"),
+        ("Row Of Chips", "<OUT OF SPEC>", "4267 MT/s", None),  # could be LPDDR4X: unknown
+        ("SODIMM", "<OUT OF SPEC>", "Unknown", None),
+        ("SODIMM", "DDR4", "3200 MT/s", "DDR4"),
+    ],
+)
+def test_dmidecode_memory_types_old_dmidecode_does_not_know(form, kind, speed, expected):
+    (module,) = dmidecode.parse(_device(form, kind, speed))["memory"]["modules"]
+    assert module["type"] == expected
 
 
 @pytest.mark.parametrize(

@@ -75,21 +75,6 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
     return kind
 
 
-def _mark_dead_wipes(state: dict[str, Any], events: list[Any], workstation: str) -> None:
-    """A wipe whose process is gone (kill -9, power cut) shows as interrupted, not started.
-
-    Nothing is written here: the next `refurb wipe run` records it in the log.
-    """
-    from refurb.projection import disk_key
-    from refurb.wipe.record import dangling, owner_alive
-
-    for _event, payload in dangling(events):
-        disk = state["disks"].get(disk_key(payload.get("disk") or {}))
-        if disk and disk.get("erasure") == "started" and owner_alive(payload, workstation) is False:
-            disk["erasure"] = "interrupted"
-            state["erasure"] = "interrupted"
-
-
 def _device_json(state: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in state.items()}
 
@@ -107,9 +92,8 @@ def show(
     env: Env = ctx.obj
     with open_store(env) as store:
         device = store.get_device(asset)
-        state = store.device_state(device)
+        state = store.live_state(device)
         events = store.events(device.asset_id)
-    _mark_dead_wipes(state, events, store.workstation)
     missing = missing_for_ready(state)
     timeline = [
         {

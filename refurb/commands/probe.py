@@ -229,10 +229,22 @@ def render(env: Env, result: dict[str, Any]) -> None:
     memory = result.get("memory") or {}
     if facts["ram_bytes"]:
         text = _gb(facts["ram_bytes"], binary=True)
+        soldered = [m for m in memory.get("modules") or [] if m.get("soldered")]
         if facts["ram_from_modules"] and memory.get("slots_total"):
-            text += " " + _("({used} of {total} slots used)").format(
-                used=memory.get("slots_used"), total=memory["slots_total"]
-            )
+            # Soldered memory (LPDDR) is listed as devices but sits in no slot.
+            total = memory["slots_total"] - len(soldered)
+            used = (memory.get("slots_used") or 0) - len(soldered)
+            if soldered and total <= 0:
+                text += " " + _("(soldered)")
+            elif soldered:
+                size = _gb(sum(m.get("size_bytes") or 0 for m in soldered), binary=True)
+                text += " " + _("({used} of {total} slots used, {size} soldered)").format(
+                    used=used, total=total, size=size
+                )
+            else:
+                text += " " + _("({used} of {total} slots used)").format(
+                    used=memory.get("slots_used"), total=memory["slots_total"]
+                )
         elif not facts["ram_from_modules"]:
             text = _("about {size} usable").format(size=text)
         grid.add_row(_("Memory"), text)

@@ -126,10 +126,10 @@ def _render_disks(env: Env, disks: list[Disk]) -> None:
 
 RUN_HELP = (
     "Erase one or more disks and record each erasure on the device given with --asset.\n\n"
-    "Methods: [bold]auto[/bold] (firmware erase where it is safe, else one AES-CTR overwrite "
-    "pass), [bold]zero[/bold], [bold]prng[/bold] (AES-CTR keystream) or [bold]firmware[/bold] "
-    "(ATA secure erase, NVMe sanitize or format). Verification: [bold]full[/bold] reads every "
-    "byte back, [bold]sample[/bold] reads at least 1 % spread over the disk plus its first and "
+    "Methods: auto (firmware erase where it is safe, else one AES-CTR overwrite "
+    "pass), zero, prng (AES-CTR keystream) or firmware "
+    "(ATA secure erase, NVMe sanitize or format). Verification: full reads every "
+    "byte back, sample reads at least 1 % spread over the disk plus its first and "
     "last MiB; a firmware erase is always checked by a sample. You type each disk's serial "
     "(loop devices: the backing file name or the device name) unless --yes.\n\n"
     "Exit status 3 when an erasure or its verification fails, 130 on Ctrl-C.\n\n"

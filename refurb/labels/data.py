@@ -76,7 +76,8 @@ _CPU_NOISE = [
     (re.compile(r"\bCPU\b"), ""),
     (re.compile(r"@\s*[\d.]+\s*[GM]Hz", re.I), ""),
     (re.compile(r"\b\d+(?:st|nd|rd|th) Gen\b", re.I), ""),
-    (re.compile(r"\bwith Radeon.*$", re.I), ""),
+    (re.compile(r"\s(?:with|w/)\s*Radeon.*$", re.I), ""),  # Ryzen 7040: "w/ Radeon 780M"
+    (re.compile(r"\bCore2\b"), "Core 2"),
     (re.compile(r"\b(?:Processor|\d+-Core)\b", re.I), ""),
     (re.compile(r"^\s*Intel\s+"), ""),
     (re.compile(r"^\s*AMD\s+"), ""),

@@ -27,6 +27,7 @@ PLACEHOLDERS = frozenset(
         "system name",
         "system sku",
         "system sku number",
+        "system sku#",
         "sku",
         "sku number",
         "chassis manufacturer",
@@ -93,6 +94,7 @@ _PLACEHOLDER_PATTERNS = (
     re.compile(r"^(manufacturer|partnum|sernum|assettag|partnumber|serialnumber)\d+$"),
     re.compile(r"^dimm\d*_?(manufacturer|partnumber|serialnumber)\d*$"),
     re.compile(r"^module(manufacturer|partnumber|serialnumber)\d+$"),
+    re.compile(r"^unknown \(\w*\)$"),  # coreboot's memory maker: "Unknown (0)"
 )
 
 # A value made of one repeated character: "00000000", "FFFF", "----", "****", "....".
@@ -120,6 +122,11 @@ def text(value: object) -> str | None:
     return value
 
 
+# Counting runs that firmware templates leave in SKU and Family fields (a Toshiba Satellite A200:
+# "012345678912345678912345678", "ABCDEFGHIJKLMNOPQRSTUVWXYZ").
+_RUNS = ("0123456789" + "123456789" * 6, "0123456789" * 6, "abcdefghijklmnopqrstuvwxyz")
+
+
 def is_placeholder(value: str) -> bool:
     """True for strings firmware uses to mean "nothing here"."""
     norm = " ".join(value.split()).lower()
@@ -128,6 +135,8 @@ def is_placeholder(value: str) -> bool:
     if any(p.match(norm) for p in _PLACEHOLDER_PATTERNS):
         return True
     compact = norm.replace(" ", "")
+    if len(compact) >= 8 and any(run.startswith(compact) for run in _RUNS):
+        return True
     if len(compact) >= 2 and _REPEATED.match(compact) and compact[0] in _REPEATED_CHARS:
         return True
     return compact in {"0", "-", "*", "."}

@@ -7,7 +7,8 @@ Result::
      "bios": {vendor, version, date},
      "processor": {model, vendor, cores, threads} | None,
      "memory": {installed_bytes, slots_total, slots_used, modules: [
-                   {locator, size_bytes, type, speed_mts, manufacturer, part_number, serial}]},
+                   {locator, size_bytes, type, speed_mts, soldered, manufacturer, part_number,
+                    serial}]},
      "raw": {"system": {...}, "bios": {...}, "chassis": {...}},   # first block, values trimmed
      "structures": int, "warnings": [str]}
 
@@ -88,7 +89,9 @@ def _str(fields: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-_LENOVO_MACHINE_TYPE = re.compile(r"^[0-9]{2}[0-9A-Z]{2}(?:[0-9A-Z]{2,8})?$")
+# A machine-type code: 4 characters (``81W1``), 5 digits on older IdeaPads (``20351``, a G50-70), or
+# type + model (``0768BNG``, ``20FMA03MCL``).
+_LENOVO_MACHINE_TYPE = re.compile(r"^[0-9]{2}[0-9A-Z]{2,10}$")
 _DOWNGRADE_TAG = re.compile(r"\s+W\d{1,2}DG$")
 _HP_PART_SUFFIX = re.compile(r"\s*\((?=[A-Z0-9#]*#)[A-Z0-9#]{5,}\)$")
 
@@ -96,8 +99,9 @@ _HP_PART_SUFFIX = re.compile(r"\s*\((?=[A-Z0-9#]*#)[A-Z0-9#]{5,}\)$")
 def model_name(manufacturer: str | None, product: str | None, version: str | None) -> str | None:
     """The name a person writes on a label, from cleaned DMI System Information strings.
 
-    - Lenovo puts a machine-type code in Product Name (``20FMA03MCL``) and the model in Version
-      (``ThinkPad T460``); a trailing ``W10DG`` (Windows-downgrade tag) is dropped.
+    - Lenovo puts a machine-type code in Product Name (``20FMA03MCL``, ``20351``) and the model in
+      Version (``ThinkPad T460``, ``Lenovo G50-70``); a trailing ``W10DG`` (Windows-downgrade tag)
+      is dropped.
     - HP sometimes appends the order number: ``HP Compaq 6730b (GW682AV#ABB)``.
     - ASUS repeats the model after an underscore: ``VivoBook_ASUSLaptop X512DA_X512DA``.
     """
@@ -128,54 +132,144 @@ def model_name(manufacturer: str | None, product: str | None, version: str | Non
     return model.strip() or None
 
 
-_JEDEC = {
-    "80CE": "Samsung",
+# JEP106 manufacturer ids: (bank, id byte with its parity bit) -> name.
+_JEP106 = {
+    (1, 0xCE): "Samsung",
+    (1, 0xAD): "SK Hynix",
+    (1, 0x2C): "Micron",
+    (1, 0x98): "Toshiba",
+    (2, 0x98): "Kingston",
+    (3, 0xFE): "Elpida",
+    (4, 0x0B): "Nanya",
+    (5, 0x43): "Ramaxel",
+    (5, 0xCB): "A-DATA",
+    (5, 0xCD): "G.Skill",
+    (6, 0x9B): "Crucial",
+    (2, 0x4F): "Transcend",
+}
+# Ids some firmware prints with the id byte first (``CE00``).
+_JEDEC_REVERSED = {
     "CE00": "Samsung",
-    "80AD": "SK Hynix",
     "AD00": "SK Hynix",
-    "802C": "Micron",
     "2C00": "Micron",
-    "859B": "Crucial",
     "9B05": "Crucial",
-    "0198": "Kingston",
     "9801": "Kingston",
-    "04CB": "A-DATA",
     "CB04": "A-DATA",
-    "830B": "Nanya",
     "0B03": "Nanya",
-    "02FE": "Elpida",
     "FE02": "Elpida",
-    "0443": "Ramaxel",
     "4304": "Ramaxel",
 }
 
 
+def _jep106(code: str) -> str | None:
+    """Name for a hex id code: ``80CE...`` (bank-1 byte with parity, then the id) or ``7F98...``
+    (one ``7F`` continuation byte per bank after the first, then the id)."""
+    if code[:4] in _JEDEC_REVERSED:
+        return _JEDEC_REVERSED[code[:4]]
+    pairs = [int(code[i : i + 2], 16) for i in range(0, len(code) - 1, 2)]
+    if pairs and pairs[0] == 0x7F:
+        bank = 1
+        while pairs and pairs[0] == 0x7F:
+            bank += 1
+            pairs.pop(0)
+        return _JEP106.get((bank, pairs[0])) if pairs else None
+    if len(pairs) >= 2:
+        return _JEP106.get(((pairs[0] & 0x7F) + 1, pairs[1]))
+    return None
+
+
 def memory_manufacturer(value: str | None) -> str | None:
-    """Module maker; JEDEC id codes some firmware prints (``80CE000080CE``) become names."""
+    """Module maker; JEDEC id codes some firmware prints (``80CE000080CE``, ``7F98000000000000``)
+    become names, and codes not in the table stay as printed."""
     value = clean.text(value)
     if value is None:
         return None
     code = value.upper().removeprefix("0X")
-    if re.fullmatch(r"[0-9A-F]{4,16}", code):
-        return _JEDEC.get(code[:4], value)
+    if re.fullmatch(r"[0-9A-F]{4,16}", code) and len(code) % 2 == 0:
+        if not code.strip("0"):
+            return None  # "0x0000": an id nobody wrote (MacBook5,1)
+        return _jep106(code) or value
     return value
+
+
+def part_number(value: str | None) -> str | None:
+    """Module part number; Apple firmware prints it as hex-encoded ASCII
+    (``0x4D34373142...`` = ``M471B...``), all zeros for an unknown one."""
+    value = clean.text(value)
+    if value is None or not re.fullmatch(r"0[xX](?:[0-9A-Fa-f]{2}){4,}", value):
+        return value
+    raw = bytes.fromhex(value[2:]).replace(b"\x00", b"")
+    if not raw:
+        return None
+    if all(32 <= b < 127 for b in raw):
+        return clean.text(raw.decode("ascii"))
+    return value
+
+
+def _memory_type(fields: dict[str, Any], speed_mts: int | None) -> str | None:
+    """The module type; dmidecode before 3.3 prints DDR5 and LPDDR5 as ``<OUT OF SPEC>``.
+
+    Those are the only types newer than 3.2 knows, so an out-of-spec module of 4000 MT/s or more
+    is DDR5 when it sits in a (SO-)DIMM slot, and a soldered one (``Row Of Chips``) of 4800 MT/s
+    or more is LPDDR5: DDR4 modules stop at 3200 MT/s, LPDDR4X at 4267 (Dell Precision 3581,
+    dmidecode 3.2).
+    """
+    raw = (_str(fields, "Type") or "").strip()
+    if raw.upper() != "<OUT OF SPEC>":
+        return clean.text(raw)
+    form = (_str(fields, "Form Factor") or "").lower()
+    if speed_mts is None or speed_mts < 4000:
+        return None
+    if form in ("sodimm", "dimm"):
+        return "DDR5"
+    if form == "row of chips" and speed_mts >= 4800:
+        return "LPDDR5"
+    return None
+
+
+def _soldered(form_factor: str | None) -> bool | None:
+    """True for memory on the board (``Row Of Chips``: LPDDR in thin laptops, which no slot
+    holds), False for a module in a slot, None when the firmware does not say."""
+    form = (form_factor or "").strip().lower()
+    if form in ("row of chips", "chip"):
+        return True
+    if form in ("sodimm", "dimm", "so-dimm", "rimm", "sorimm", "camm"):
+        return False
+    return None
 
 
 def _module(fields: dict[str, Any]) -> dict[str, Any]:
     speed = _str(fields, "Speed")
+    speed_mts = clean.leading_int(speed) if speed and "unknown" not in speed.lower() else None
     return {
         "locator": clean.text(_str(fields, "Locator")),
         "size_bytes": clean.dmi_size(_str(fields, "Size")),
-        "type": clean.text(_str(fields, "Type")),
-        "speed_mts": clean.leading_int(speed) if speed and "unknown" not in speed.lower() else None,
+        "type": _memory_type(fields, speed_mts),
+        "speed_mts": speed_mts,
+        "soldered": _soldered(_str(fields, "Form Factor")),
         "manufacturer": memory_manufacturer(_str(fields, "Manufacturer")),
-        "part_number": clean.text(_str(fields, "Part Number")),
+        "part_number": part_number(_str(fields, "Part Number")),
         "serial": clean.serial(_str(fields, "Serial Number")),
     }
 
 
+_NOT_RAM_TYPES = frozenset({"flash", "rom", "eprom", "eeprom", "feprom"})
+
+
+def _is_ram(fields: dict[str, Any], array_use: dict[str, str]) -> bool:
+    """False for the BIOS flash chip some firmware lists as a Memory Device (Panasonic CF-53:
+    ``Type: Flash`` in a ``Use: Flash Memory`` array), which is neither RAM nor a slot."""
+    use = array_use.get((_str(fields, "Array Handle") or "").upper())
+    if use and "system memory" not in use.lower():
+        return False
+    return (_str(fields, "Type") or "").lower() not in _NOT_RAM_TYPES
+
+
 def _memory(blocks: list[dict[str, Any]]) -> dict[str, Any]:
-    devices = [b["fields"] for b in blocks if b["type"] == 17]
+    array_use = {
+        b["handle"].upper(): _str(b["fields"], "Use") or "" for b in blocks if b["type"] == 16
+    }
+    devices = [b["fields"] for b in blocks if b["type"] == 17 and _is_ram(b["fields"], array_use)]
     modules = [_module(f) for f in devices]
     populated = [m for m in modules if m["size_bytes"]]
     known = [m["size_bytes"] for m in modules if m["size_bytes"] is not None]
@@ -187,17 +281,35 @@ def _memory(blocks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _family_name(vendor: str | None, fields: dict[str, Any]) -> str | None:
+    """``Intel Core 2 Duo`` from the Family field, for firmware whose Version says ``Not Specified``
+    (Dell Latitude D630): the family still tells how old the processor is."""
+    family = clean.text(_str(fields, "Family"))
+    if family is None or family.lower().startswith(("unknown", "other", "<")):
+        return None
+    low = (vendor or "").lower()
+    brand = None
+    if "intel" in low:
+        brand = "Intel"
+    elif "amd" in low or "advanced micro" in low:
+        brand = "AMD"
+    if brand and not family.lower().startswith(brand.lower()):
+        return f"{brand} {family}"
+    return family
+
+
 def _processor(blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
     for block in blocks:
         fields = block["fields"]
         if block["type"] != 4 or "Populated" not in (_str(fields, "Status") or "Populated"):
             continue
-        model = clean.text(_str(fields, "Version"))
+        vendor = clean.text(_str(fields, "Manufacturer"))
+        model = clean.text(_str(fields, "Version")) or _family_name(vendor, fields)
         if model is None:
             continue
         return {
             "model": " ".join(model.split()),
-            "vendor": clean.text(_str(fields, "Manufacturer")),
+            "vendor": vendor,
             "cores": clean.leading_int(_str(fields, "Core Count")),
             "threads": clean.leading_int(_str(fields, "Thread Count")),
         }

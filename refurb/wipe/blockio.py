@@ -81,6 +81,21 @@ def open_device(path: str, *, sector: int, write: bool) -> Device:
     return Device(path, fd, size, max(512, sector), direct)
 
 
+def check_not_held(path: str) -> None:
+    """Refuse now, before anything is recorded, a disk another program holds exclusively
+    (another `refurb wipe run` on it, a mount made since lsblk looked, an md/dm member).
+
+    Only "busy" refuses: without the right to open it (a dry run as a normal user) the plan is
+    still shown, and the real run opens it exclusively anyway."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_EXCL | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.EBUSY:
+            raise _open_error(path, exc) from None
+        return
+    os.close(fd)
+
+
 def _open_error(path: str, exc: OSError) -> Exception:
     code = exc.errno
     if code == errno.EBUSY:

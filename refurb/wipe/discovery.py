@@ -471,6 +471,33 @@ def confirmation_for(disk: Disk) -> Confirmation:
     return Confirmation((disk.name,), _("the device name (this disk reports no serial)"))
 
 
+def identity_changes(
+    planned: Disk, *, maj_min: str, size: int, node: dict[str, Any] | None, backing_file: str | None
+) -> list[str]:
+    """What differs between the disk that was planned and confirmed and the one opened now (pure).
+
+    A disk unplugged while the operator typed its serial, and another one plugged in, gets the
+    same /dev name; so does a loop device detached and attached to another file."""
+    changes = []
+
+    def differs(what: str, before: Any, now: Any) -> None:
+        if before and now and str(before).strip() != str(now).strip():
+            changes.append(f"{what} {before} -> {now}")
+
+    differs("device number", planned.maj_min, maj_min)
+    if planned.size_bytes != size:
+        changes.append(f"size {planned.size_bytes} -> {size}")
+    if node is not None:
+        differs("serial", planned.serial, _text(node.get("serial")))
+        differs("model", planned.model, _text(node.get("model")))
+        differs("WWN", planned.wwn, _text(node.get("wwn")))
+    if (planned.backing_file or "") != (backing_file or ""):
+        changes.append(
+            f"backing file {planned.backing_file or '(none)'} -> {backing_file or '(none)'}"
+        )
+    return changes
+
+
 # -- the live system (impure) ----------------------------------------------------------------------
 
 
@@ -618,3 +645,33 @@ def resolve(arg: str, lsblk_text: str, facts: SystemFacts) -> Disk:
     disk = build_disk(node, smart=facts.smart.get(name), backing_file=facts.backing_files.get(name))
     disk.blockers = blockers_for(node, facts)
     return disk
+
+
+def check_same_disk(planned: Disk, fd: int, size: int, runner: Runner) -> None:
+    """Refuse to write when the open device is not the disk that was planned and confirmed.
+
+    Called after the exclusive open: from then on the node cannot be swapped under us."""
+    st = os.fstat(fd)
+    maj_min = f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"
+    result = runner.run(["lsblk", "-J", "-b", "-O", planned.path])
+    node = None
+    if result.ok:
+        node, _top = find_node(result.stdout, maj_min)
+    if node is None:
+        raise Refused(
+            _("{path} cannot be identified again before writing: nothing was written").format(
+                path=planned.path
+            ),
+            _("check the disk with: refurb wipe list"),
+        )
+    backing = None
+    if planned.type == "loop" or node.get("type") == "loop":
+        backing = _read(f"/sys/dev/block/{maj_min}/loop/backing_file").strip() or None
+    changes = identity_changes(planned, maj_min=maj_min, size=size, node=node, backing_file=backing)
+    if changes:
+        raise Refused(
+            _(
+                "{path} is no longer the disk that was confirmed ({changes}): nothing was written"
+            ).format(path=planned.path, changes="; ".join(changes)),
+            _("was a disk swapped? check with: refurb wipe list, then run again"),
+        )

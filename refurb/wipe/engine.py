@@ -36,7 +36,7 @@ from refurb.wipe.blockio import (
     still_answers,
     write_all,
 )
-from refurb.wipe.discovery import Confirmation, Disk, confirmation_for
+from refurb.wipe.discovery import Confirmation, Disk, check_same_disk, confirmation_for
 from refurb.wipe.patterns import AesCtrPattern, ZeroPattern, make_pattern
 from refurb.wipe.verify import (
     PIECE,
@@ -428,6 +428,10 @@ class DiskEraser:
         self.gone: str | None = None
         self.direct = True
         self.device_size: int | None = None
+        # Bytes past the last whole logical sector (a loop device with 4096-byte sectors over a
+        # file of another size): no read or write can address them.
+        self.unaddressable = 0
+        self.sector = 512
 
     # -- the whole job ------------------------------------------------------------------------
     def run(self) -> DiskOutcome:
@@ -453,9 +457,21 @@ class DiskEraser:
         dev = open_device(
             self.plan.disk.path, sector=self.plan.disk.logical_sector_size, write=True
         )
+        try:
+            # The operator confirmed a disk minutes ago: is this still it?
+            check_same_disk(self.plan.disk, dev.fd, dev.size, self.runner)
+        except BaseException:
+            dev.close()
+            raise
         self.direct = dev.direct
         self.device_size = dev.size
+        self.unaddressable = dev.size % dev.sector
+        self.sector = dev.sector
         return dev
+
+    def _addressable(self, dev: Device) -> int:
+        """The size up to the last whole logical sector: what I/O can reach."""
+        return dev.size - dev.size % dev.sector
 
     # -- overwrite ----------------------------------------------------------------------------
     def _overwrite(self) -> tuple[str, str | None]:
@@ -463,7 +479,7 @@ class DiskEraser:
         self.pattern = pattern
         dev = self._open()
         try:
-            size = dev.size
+            size = self._addressable(dev)
             stopped = self._write_pass(dev, pattern, size)
             if stopped:
                 return "interrupted", self._stop_reason()
@@ -722,13 +738,26 @@ class DiskEraser:
                 ).format(n=check.mismatched_bytes, offset=check.mismatches[0].offset)
             if not check.passed:
                 return "failed", _("verification did not cover what it should")
+        exceptions = []
         if self._recovered():
-            return "erased_with_exceptions", _(
-                "{n} range(s) failed at first, were rewritten and read back correctly"
-            ).format(n=len(merge(self._recovered())))
+            exceptions.append(
+                _("{n} range(s) failed at first, were rewritten and read back correctly").format(
+                    n=len(merge(self._recovered()))
+                )
+            )
         if self.options.verify == "off":
-            return "erased_with_exceptions", _("not verified (--verify off)")
+            exceptions.append(_("not verified (--verify off)"))
+        if self.unaddressable:
+            exceptions.append(self._tail_reason())
+        if exceptions:
+            return "erased_with_exceptions", "; ".join(exceptions)
         return "erased", None
+
+    def _tail_reason(self) -> str:
+        return _(
+            "the last {n} bytes of the reported size are not a whole {sector}-byte sector: "
+            "the disk can neither write nor read them"
+        ).format(n=self.unaddressable, sector=self.sector)
 
     # -- firmware -----------------------------------------------------------------------------
     def _firmware(self) -> tuple[str, str | None]:
@@ -740,7 +769,7 @@ class DiskEraser:
         try:
             seed = new_seed()
             blocks = sample_spans(
-                dev.size,
+                self._addressable(dev),
                 fraction=self.options.sample_fraction,
                 block=self.options.sample_block,
                 align=max(4096, dev.sector),

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from refurb.errors import InvalidInput, Refused
 from refurb.i18n import _
 from refurb.runner import CommandResult
+from refurb.wipe.blockio import check_not_held
 from refurb.wipe.discovery import Disk, assess, gather, resolve
 from refurb.wipe.engine import (
     DiskEraser,
@@ -91,10 +92,22 @@ def prepare(
             _("{path} may not be erased: it {why}").format(
                 path=d.path, why="; ".join(b.message for b in d.blockers)
             ),
-            _("refurb never erases a disk in use; see: refurb wipe list"),
+            _blocked_hint({b.code for b in d.blockers}),
         )
+    for d in disks:
+        check_not_held(d.path)
     plans = [plan_disk(d, options, env.runner, firmware) for d in disks]
     return Preparation(plans, commands)
+
+
+def _blocked_hint(codes: set[str]) -> str:
+    """What to do about a refused disk: in use, or a disk that cannot be written at all."""
+    if codes and codes <= {"read_only", "empty", "not_writable"}:
+        return _(
+            "refurb can only erase a disk it can write: check its write-protect switch, or attach "
+            "a loop device without -r; see: refurb wipe list"
+        )
+    return _("refurb never erases a disk in use; see: refurb wipe list")
 
 
 @dataclass

@@ -228,6 +228,20 @@ class Reader:
         return merge(bad)
 
 
+def _readable(offset: int, length: int, bad: list[IoError]) -> list[tuple[int, int]]:
+    """The (relative offset, length) spans of a block outside its unreadable ranges."""
+    spans_out, pos = [], 0
+    for err in sorted(bad, key=lambda e: e.offset):
+        start = max(err.offset - offset, 0)
+        end = min(err.offset + err.length - offset, length)
+        if start > pos:
+            spans_out.append((pos, start - pos))
+        pos = max(pos, end)
+    if pos < length:
+        spans_out.append((pos, length - pos))
+    return spans_out
+
+
 def _bounded(ranges: list[IoError]) -> list[IoError]:
     """Merged, and at most a few hundred ranges: a lying 10 TB disk must not fill memory."""
     if len(ranges) <= 4 * MAX_RANGES:
@@ -284,11 +298,12 @@ def verify_pattern(
             if should_stop():
                 result.stopped = True
                 break
+            bad: list[IoError] = []
             try:
                 # A read that failed ahead of time is retried here, where errors are isolated.
-                ok = reader.read(got, offset, result.read_errors) if failure else reader.ok(offset)
+                ok = reader.read(got, offset, bad) if failure else reader.ok(offset)
                 if not ok:
-                    result.read_errors = _bounded(result.read_errors)
+                    result.read_errors = _bounded(result.read_errors + bad)
             except DeviceGone as gone:
                 result.gone = gone.detail
                 break
@@ -298,6 +313,16 @@ def verify_pattern(
                     result.mismatched_bytes += sum(m.length for m in found)
                     result.mismatches = _bounded(result.mismatches + found)
                 result.bytes_verified += len(expected)
+            else:
+                # The rest of a block with an unreadable sector was read: compare it too, so
+                # the record says how much was checked and what else differs.
+                for rel, n in _readable(offset, len(expected), bad):
+                    part = expected[rel : rel + n]
+                    if bytearray(part) != got[rel : rel + n]:
+                        found = _locate(part, got[rel : rel + n], offset + rel, dev.sector)
+                        result.mismatched_bytes += sum(m.length for m in found)
+                        result.mismatches = _bounded(result.mismatches + found)
+                    result.bytes_verified += n
             result.blocks += 1
             expected_iter.done(ebuf)
             reads.done(rbuf)
