@@ -163,13 +163,14 @@ def erasure_word(state: str) -> str:
     """An erasure state (``pending``, ``erased``...) in the words of the active language."""
     words = {
         "pending": _("not erased yet"),
-        "started": _("erasure started"),
+        "started": _("erasure state|started"),
         ERASED: _("erased"),
         "erased_with_exceptions": _("erased with exceptions"),
-        "failed": _("erasure failed"),
-        "interrupted": _("erasure interrupted"),
+        "failed": _("erasure state|failed"),
+        "interrupted": _("erasure state|interrupted"),
     }
-    return words.get(state, state)
+    word = words.get(state, state)
+    return word.split("|", 1)[1] if word.startswith("erasure state|") else word
 
 
 def missing_for_ready(state: dict[str, Any]) -> list[str]:
