@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help=(
         "Erase disks safely and keep the proof: list the disks, erase them (overwrite or "
-        "firmware erase, verified), and record each erasure for its certificate."
+        "firmware erase, verified), and record each erasure for its certificate.\n\n"
+        "Example: sudo refurb wipe run /dev/sda --asset RF-7K3QM-X4T2A"
     ),
     no_args_is_help=True,
 )
