@@ -503,8 +503,22 @@ def verification_text(v: Mapping[str, Any] | None) -> str:
 
 
 def _latin1(text: Any) -> str:
-    """fpdf2's core fonts are Latin-1; anything else becomes '?' rather than an error."""
-    return str(text if text is not None else "-").encode("latin-1", "replace").decode("latin-1")
+    """The text for the PDF; DejaVu Sans covers Latin, Greek, Cyrillic and Arabic donor names."""
+    return str(text if text is not None else "-")
+
+
+FONTS = Path(__file__).parent / "fonts"
+
+
+def _add_fonts(pdf: Any) -> None:
+    import logging
+
+    # A glyph the font lacks (an emoji) prints nothing; fpdf2 would log it in English on stderr.
+    logging.getLogger("fpdf").addHandler(logging.NullHandler())
+    logging.getLogger("fpdf").propagate = False
+    pdf.add_font("Sans", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("Sans", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("Sans", "I", str(FONTS / "DejaVuSans.ttf"))
 
 
 def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = None) -> None:
@@ -516,6 +530,7 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     cert = envelope["certificate"]
     result = cert.get("result", NOT_ERASED)
     pdf = FPDF(format="A4", unit="mm")
+    _add_fonts(pdf)
     pdf.set_auto_page_break(False)
     pdf.set_margins(15, 14, 15)
     pdf.add_page()
@@ -523,9 +538,9 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     pdf.set_creator("refurb")
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    pdf.set_font("Helvetica", "B", 18)
+    pdf.set_font("Sans", "B", 18)
     pdf.cell(width, 10, _latin1(_("Certificate of data erasure")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font("Sans", "", 10)
     pdf.cell(
         width,
         6,
@@ -543,14 +558,14 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     colour = {ERASED: (22, 120, 60), WITH_EXCEPTIONS: (190, 120, 0)}.get(result, (180, 30, 30))
     pdf.set_fill_color(*colour)
     pdf.set_text_color(255, 255, 255)
-    pdf.set_font("Helvetica", "B", 14)
+    pdf.set_font("Sans", "B", 14)
     headline = {
         ERASED: _("ERASED"),
         WITH_EXCEPTIONS: _("ERASED WITH EXCEPTIONS"),
     }.get(result, _("NOT ERASED"))
     pdf.cell(width, 10, _latin1(headline), fill=True, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font("Sans", "", 10)
     pdf.multi_cell(
         width,
         5,
@@ -561,9 +576,9 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     pdf.ln(2)
 
     device = cert.get("device", {})
-    pdf.set_font("Helvetica", "B", 12)
+    pdf.set_font("Sans", "B", 12)
     pdf.cell(width, 7, _latin1(_("Device")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font("Sans", "", 10)
     for label, value in (
         (_("Asset id"), device.get("asset_id")),
         (
@@ -577,10 +592,10 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     pdf.ln(2)
 
     disks = cert.get("disks") or []
-    pdf.set_font("Helvetica", "B", 12)
+    pdf.set_font("Sans", "B", 12)
     pdf.cell(width, 7, _latin1(_("Disks")), new_x="LMARGIN", new_y="NEXT")
     if not disks:
-        pdf.set_font("Helvetica", "", 10)
+        pdf.set_font("Sans", "", 10)
         pdf.cell(
             width,
             6,
@@ -599,7 +614,7 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         for i, disk in enumerate(shown, start=1):
             _pdf_disk_line(pdf, width, i, disk)
         if len(shown) < len(disks):
-            pdf.set_font("Helvetica", "I", 9)
+            pdf.set_font("Sans", "I", 9)
             pdf.cell(
                 width,
                 5,
@@ -616,9 +631,9 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     pdf.ln(2)
     signer = cert.get("signer", {})
     fp = signer.get("key_fingerprint", "")
-    pdf.set_font("Helvetica", "B", 11)
+    pdf.set_font("Sans", "B", 11)
     pdf.cell(width, 6, _latin1(_("Signature and how to check it")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font("Sans", "", 9)
     name = json_name or _("the certificate .json file")
     pdf.multi_cell(
         width,
@@ -652,11 +667,12 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
     pdf.multi_cell(
         width, 3.2, _latin1(_("Signature:") + " " + value), new_x="LMARGIN", new_y="NEXT"
     )
-    pdf.set_font("Helvetica", "I", 8)
-    pdf.set_y(pdf.h - 12)
-    pdf.cell(
+    pdf.set_font("Sans", "I", 7.5)
+    pdf.set_y(pdf.h - 14)
+    # Two lines at most: translations are longer than the English.
+    pdf.multi_cell(
         width,
-        4,
+        3.6,
         _latin1(
             _(
                 "Erasure per {standard}: Clear = overwrite of all user-addressable storage; "
@@ -675,7 +691,7 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
 
 def _pdf_disk_line(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
     status = disk.get("status")
-    pdf.set_font("Helvetica", "", 8.5)
+    pdf.set_font("Sans", "", 8.5)
     title = " ".join(str(x) for x in (disk.get("make"), disk.get("model")) if x) or "?"
     text = (
         f"{index}. {title}  {disk.get('serial') or '-'}  {_size(disk.get('size_bytes'))}  "
@@ -692,7 +708,7 @@ def _pdf_disk_line(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) 
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
     status = disk.get("status")
     ok = status == ERASED
-    pdf.set_font("Helvetica", "B", 10)
+    pdf.set_font("Sans", "B", 10)
     title = " ".join(str(x) for x in (disk.get("make"), disk.get("model")) if x) or _(
         "unknown disk"
     )
@@ -702,7 +718,7 @@ def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> No
         width * 0.38, 5.5, _latin1(status_text(status)), align="R", new_x="LMARGIN", new_y="NEXT"
     )
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font("Sans", "", 9)
     tool = " ".join(str(x) for x in (disk.get("tool"), disk.get("tool_version")) if x)
     rows = [
         (

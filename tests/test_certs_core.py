@@ -328,3 +328,14 @@ def test_record_in_the_wipe_engines_shape():
     assert disk["tool_version"] == "0.1.0" and disk["operator"] == "ann"
     assert disk["verification"]["passed"] is True and disk["verification"]["fraction"] == 0.0123
     assert certs.verification_text(disk["verification"]) == "sampled read-back (1.2 %), passed"
+
+
+@needs_poppler
+def test_pdf_keeps_names_outside_latin1(tmp_path):
+    # A donor site or a model with letters beyond Latin-1 must not turn into question marks.
+    envelope = signed([event("wipe", wipe_payload())], site="Atelier Œuvre — Ünal & Łukasz")
+    pdf = tmp_path / "cert.pdf"
+    certs.render_pdf(envelope, pdf)
+    text = _text(pdf)
+    assert "Atelier Œuvre — Ünal & Łukasz" in text
+    assert "?" not in text.split("Signature")[0]
