@@ -16,7 +16,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 from _common import PY, ROOT, env_with, interleaved
@@ -24,12 +23,6 @@ from _common import PY, ROOT, env_with, interleaved
 FIXTURES = ROOT / "tests" / "fixtures"
 FOLDER = FIXTURES / "probe" / "thinkpad-e480"
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "pydantic", "cpuinfo", "rich", "jc", "psutil")
-
-
-def _bench_env() -> dict[str, str]:
-    env = env_with(PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="refurb-pyc-"))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
 
 
 def _parse_times() -> list[tuple[str, float]]:
@@ -95,7 +88,7 @@ def main() -> int:
     ok = True
     if os.geteuid() != 0:
         print("note: not root, so dmidecode and smartctl fail fast; run as root for real figures")
-    env = _bench_env()
+    env = env_with()
     commands = {
         "lshw -json": ["lshw", "-json"],
         "inxi -Fxz": ["inxi", "-Fxz"],

@@ -67,39 +67,42 @@ class RefurbGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except RefurbError as exc:
-            env = ctx.obj if isinstance(ctx.obj, Env) else None
-            if env is not None and env.debug:
-                raise
-            report_error(exc.message, exc.hint)
-            raise typer.Exit(int(exc.exit_status)) from None
-        except KeyboardInterrupt:
-            sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
-            raise typer.Exit(int(ExitStatus.CTRL_C)) from None
-        except typer.Abort as exc:
-            # A prompt (typer.confirm/prompt) turns Ctrl-C and end of input into Abort, which
-            # Typer would print as an English "Aborted!" with status 1.
-            if isinstance(exc.__context__, EOFError):
-                report_error(
-                    _("no answer: the input ended at a question"),
-                    _("answer at a terminal, or give the answer as an option (see --help)"),
-                )
-                raise typer.Exit(int(ExitStatus.ERROR)) from None
-            sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
-            raise typer.Exit(int(ExitStatus.CTRL_C)) from None
         except typer.Exit:
             raise
-        except Exception as exc:
+        except (Exception, KeyboardInterrupt) as exc:
             env = ctx.obj if isinstance(ctx.obj, Env) else None
-            if (env is not None and env.debug) or _is_usage_error(exc):
+            debug = env is not None and env.debug
+            if (
+                isinstance(exc, Exception)
+                and not isinstance(exc, typer.Abort)
+                and (debug or _is_usage_error(exc))
+            ):
                 raise
-            report_error(
-                _("unexpected {kind}: {detail}").format(
-                    kind=type(exc).__name__, detail=str(exc).splitlines()[0] if str(exc) else ""
-                ),
-                _("run again with --debug to see where it happened"),
-            )
-            raise typer.Exit(int(ExitStatus.ERROR)) from None
+            raise typer.Exit(exit_status_for(exc)) from None
+
+
+def exit_status_for(exc: BaseException) -> int:
+    """Say in one line (and a hint) on stderr what went wrong; return the exit status."""
+    if isinstance(exc, RefurbError):
+        report_error(exc.message, exc.hint)
+        return int(exc.exit_status)
+    if isinstance(exc, typer.Abort) and isinstance(exc.__context__, EOFError):
+        # A prompt turns end of input into Abort, which Typer would print as English "Aborted!".
+        report_error(
+            _("no answer: the input ended at a question"),
+            _("answer at a terminal, or give the answer as an option (see --help)"),
+        )
+        return int(ExitStatus.ERROR)
+    if isinstance(exc, (KeyboardInterrupt, typer.Abort)):  # Ctrl-C, also at a prompt
+        sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
+        return int(ExitStatus.CTRL_C)
+    report_error(
+        _("unexpected {kind}: {detail}").format(
+            kind=type(exc).__name__, detail=str(exc).splitlines()[0] if str(exc) else ""
+        ),
+        _("run again with --debug to see where it happened"),
+    )
+    return int(ExitStatus.ERROR)
 
 
 def _is_usage_error(exc: Exception) -> bool:
@@ -162,9 +165,6 @@ def root(
         help="Print the version and exit.",
     ),
 ) -> None:
-    from refurb.config import load_config
-    from refurb.i18n import resolve_language, set_language
-
     env = ctx.obj if isinstance(ctx.obj, Env) else Env()
     ctx.obj = env
     env.debug = env.debug or debug
@@ -172,15 +172,7 @@ def root(
         env.db_url = db
     if lang and lang.lower()[:2] not in ("nl", "fr", "en"):
         raise typer.BadParameter(f"{lang!r}: choose nl, fr or en", param_hint="--lang")
-    try:
-        config = load_config(env.config_path)
-    except RefurbError:
-        config = {}
-    env.extra["config"] = config
-    configured = config.get("lang")
-    configured = configured if isinstance(configured, str) else None  # `lang = 5` by hand
-    env.lang = resolve_language(lang or env.lang or configured or None, env.environ)
-    set_language(env.lang)
+    env.apply_settings(lang)
     if env.lang != "en":
         translate_help(ctx.command)
 

@@ -94,6 +94,27 @@ class Env:
     def database_url(self) -> str:
         return self.db_url or self.environ.get("REFURB_DB") or self.default_db_url
 
+    # -- settings ----------------------------------------------------------------------------
+    def apply_settings(self, lang: str | None = None) -> None:
+        """Read the site config and choose this invocation's language (explicit choice first).
+
+        An unreadable config is no reason to refuse every command: it counts as empty here,
+        and the commands that write it report it.
+        """
+        from refurb.config import load_config
+        from refurb.errors import RefurbError
+        from refurb.i18n import resolve_language, set_language
+
+        try:
+            config = load_config(self.config_path)
+        except RefurbError:
+            config = {}
+        self.extra["config"] = config
+        configured = config.get("lang")
+        configured = configured if isinstance(configured, str) else None  # `lang = 5` by hand
+        self.lang = resolve_language(lang or self.lang or configured or None, self.environ)
+        set_language(self.lang)
+
     # -- people and places -------------------------------------------------------------------
     @property
     def actor(self) -> str:

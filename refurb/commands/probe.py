@@ -356,39 +356,15 @@ def fast_json(args: list[str]) -> int | None:
     if from_dir is not None and (not from_dir or from_dir.startswith("-")):
         return None
 
-    from refurb.cli import report_error
-    from refurb.config import load_config
-    from refurb.errors import RefurbError
-    from refurb.exit import ExitStatus
-    from refurb.i18n import resolve_language, set_language
+    from refurb.cli import exit_status_for
 
     env = Env()
-    try:
-        config = load_config(env.config_path)
-    except RefurbError:
-        config = {}
-    env.extra["config"] = config
-    env.lang = resolve_language(config.get("lang") or None, env.environ)
-    set_language(env.lang)
+    env.apply_settings()
     try:
         from refurb import probe as core
 
         result = core.probe_from_dir(from_dir) if from_dir is not None else core.probe_live(env)
-    except RefurbError as exc:
-        report_error(exc.message, exc.hint)
-        return int(exc.exit_status)
-    except KeyboardInterrupt:
-        import sys
-
-        sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
-        return int(ExitStatus.CTRL_C)
-    except Exception as exc:  # the same one line as refurb.cli's error boundary
-        report_error(
-            _("unexpected {kind}: {detail}").format(
-                kind=type(exc).__name__, detail=str(exc).splitlines()[0] if str(exc) else ""
-            ),
-            _("run again with --debug to see where it happened"),
-        )
-        return int(ExitStatus.ERROR)
+    except (Exception, KeyboardInterrupt) as exc:  # the same one line as refurb.cli's boundary
+        return exit_status_for(exc)
     env.print_json(result)
     return 0
