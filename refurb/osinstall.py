@@ -30,8 +30,19 @@ Progress = Callable[[int, int], None]
 
 def hash_file(path: Path, progress: Progress | None = None, chunk_size: int = CHUNK) -> str:
     """SHA-256 of a file as lower-case hex; ``progress(done, total)`` after every chunk."""
+    digest = hashlib.sha256()
+    buf = bytearray(chunk_size)
+    done = 0
     try:
-        fd = os.open(path, os.O_RDONLY)
+        with open(path, "rb", buffering=0) as fh, memoryview(buf) as view:
+            total = os.fstat(fh.fileno()).st_size
+            if hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            while n := fh.readinto(buf):
+                digest.update(view[:n])
+                done += n
+                if progress is not None:
+                    progress(done, total)
     except FileNotFoundError as exc:
         raise NotFound(_("{path}: no such file").format(path=path)) from exc
     except IsADirectoryError as exc:
@@ -40,32 +51,6 @@ def hash_file(path: Path, progress: Progress | None = None, chunk_size: int = CH
         raise InvalidInput(
             _("cannot read {path}: {err}").format(path=path, err=exc.strerror)
         ) from exc
-    digest = hashlib.sha256()
-    buf = bytearray(chunk_size)
-    view = memoryview(buf)
-    done = 0
-    try:
-        total = os.fstat(fd).st_size
-        if hasattr(os, "posix_fadvise"):
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_SEQUENTIAL)
-        with open(fd, "rb", buffering=0, closefd=False) as fh:
-            while True:
-                n = fh.readinto(buf)
-                if not n:
-                    break
-                digest.update(view[:n])
-                done += n
-                if progress is not None:
-                    progress(done, total)
-    except IsADirectoryError as exc:
-        raise InvalidInput(_("{path} is a folder, not an image file").format(path=path)) from exc
-    except OSError as exc:
-        raise InvalidInput(
-            _("cannot read {path}: {err}").format(path=path, err=exc.strerror)
-        ) from exc
-    finally:
-        view.release()
-        os.close(fd)
     return digest.hexdigest()
 
 
