@@ -56,6 +56,13 @@ def kind_of(printer: str, template: Template) -> str:
     return "cups"
 
 
+def _no_brother_ql() -> InvalidInput:
+    return InvalidInput(
+        _("printing to a Brother QL needs brother_ql-next"),
+        _("install it: pip install 'refurb[print]'"),
+    )
+
+
 def brother_raster(items: list[Prepared], template: Template, model: str) -> bytes:
     """Brother QL raster instructions for the labels, one cut label each."""
     from refurb.labels.raster import render_label, to_brother_image
@@ -65,10 +72,7 @@ def brother_raster(items: list[Prepared], template: Template, model: str) -> byt
         from brother_ql.exceptions import BrotherQLUnknownModel
         from brother_ql.raster import BrotherQLRaster
     except ImportError as exc:
-        raise InvalidInput(
-            _("printing to a Brother QL needs brother_ql-next"),
-            _("install it: pip install 'refurb[print]'"),
-        ) from exc
+        raise _no_brother_ql() from exc
     if template.brother_label is None:
         raise InvalidInput(
             _("template {name} is not a Brother QL template").format(name=template.name)
@@ -98,10 +102,7 @@ def _send_brother(data: bytes, printer: str) -> str:
     try:
         from brother_ql.backends.helpers import send
     except ImportError as exc:
-        raise InvalidInput(
-            _("printing to a Brother QL needs brother_ql-next"),
-            _("install it: pip install 'refurb[print]'"),
-        ) from exc
+        raise _no_brother_ql() from exc
     backend = "pyusb" if printer.startswith("usb://") else None
     if printer.startswith("tcp://"):
         backend = "network"
