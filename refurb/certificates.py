@@ -931,19 +931,8 @@ def _nwipe_payload(
 
 
 def _event_dict(event: Any) -> dict[str, Any]:
-    payload = event.payload
-    if isinstance(payload, str):
-        try:
-            payload = json.loads(payload)
-        except json.JSONDecodeError:
-            payload = {}
-    return {
-        "id": event.id,
-        "kind": event.kind,
-        "payload": payload,
-        "actor": event.actor,
-        "created_at": event.created_at,
-    }
+    """A decoded store event as the plain dict the certificate is built from."""
+    return event.as_dict()
 
 
 def issue_certificate(

@@ -1517,13 +1517,8 @@ def latest_probe(events: Iterable[Any]) -> dict[str, Any] | None:
             if not isinstance(event, Mapping)
             else event.get("payload")
         )
-        if isinstance(payload, str):
-            import json
-
-            try:
-                payload = json.loads(payload)
-            except ValueError:
-                continue
+        if hasattr(payload, "data"):  # a decoded event from the store
+            payload = payload.data()
         if isinstance(payload, Mapping) and isinstance(payload.get("probe"), Mapping):
             found = dict(payload["probe"])
     return found

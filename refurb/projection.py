@@ -1,6 +1,7 @@
 """A device's current state as a pure fold over its events.
 
-``apply(state, kind, payload, at)`` returns the next state; the store keeps the result in the
+``apply(state, kind, payload, at)`` returns the next state from a decoded payload
+(``refurb.events``); the store keeps the result in the
 ``devices`` table and ``refurb admin rebuild`` recomputes it from the log. Keep this free of I/O.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from refurb import events as ev
 from refurb.i18n import _
 
 STEP_KINDS = {"probe", "wipe_started", "wipe", "os_install", "grade"}
@@ -82,74 +84,54 @@ def _erasure_summary(disks: dict[str, dict[str, Any]]) -> tuple[str | None, str 
     return "pending", None, None
 
 
-def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) -> dict[str, Any]:
+def apply(
+    state: dict[str, Any], kind: str, payload: ev.Payload | Mapping[str, Any], at: str
+) -> dict[str, Any]:
+    """The state after one event (a decoded payload; a dict of stored values is decoded)."""
+    if not isinstance(payload, ev.Payload):
+        payload = ev.from_data(kind, payload)
     s = dict(state)
     s["disks"] = {k: dict(v) for k, v in (state.get("disks") or {}).items()}
     s["event_count"] = state.get("event_count", 0) + 1
     s["updated_at"] = at
 
-    if kind in ("intake", "update"):
+    if isinstance(payload, ev.Intake | ev.Update):
+        # An update changes the fields it names (to None too); an intake sets those it has.
+        given, update = payload.model_fields_set, isinstance(payload, ev.Update)
         for field in INTAKE_FIELDS:
-            if field in payload and (kind == "update" or payload[field] is not None):
-                s[field] = payload[field]
-    elif kind == "status":
-        s["status"] = payload["to"]
-    elif kind == "probe":
-        probe = payload.get("probe") or {}
-        specs = specs_from_probe(probe)
-        s["specs"] = specs
-        s["probed_at"] = at
-        for field in ("cpu", "ram_bytes", "storage", "battery_health_pct", "screen"):
-            s[field] = specs.get(field)
-        s["model"] = s.get("model") or specs.get("model")
-        s["manufacturer"] = s.get("manufacturer") or specs.get("manufacturer")
-        s["serial"] = s.get("serial") or specs.get("system_serial")
-        old = s["disks"]
-        fresh: dict[str, dict[str, Any]] = {}
-        for d in _real_disks(probe):
-            key = disk_key(d)
-            entry = dict(old.get(key) or {})
-            entry.update(
-                {
-                    "name": d.get("name"),
-                    "model": d.get("model"),
-                    "serial": d.get("serial"),
-                    "size_bytes": d.get("size_bytes"),
-                    "smart_passed": d.get("smart_passed"),
-                }
-            )
-            entry.setdefault("erasure", "pending")
-            fresh[key] = entry
-        s["disks"] = fresh
-    elif kind in ("wipe_started", "wipe"):
-        disk = payload.get("disk") or {}
-        key = disk_key(disk)
+            value = getattr(payload, field)
+            if (field in given) if update else (value is not None):
+                s[field] = value
+    elif isinstance(payload, ev.Status):
+        s["status"] = payload.to
+    elif isinstance(payload, ev.Probe):
+        _apply_probe(s, payload.probe, at)
+    elif isinstance(payload, ev.WipeStarted | ev.Wipe):
+        disk = payload.disk
         entry = s["disks"].setdefault(
-            key,
+            disk_key(disk.model_dump()),
             {
-                "name": disk.get("name"),
-                "model": disk.get("model"),
-                "serial": disk.get("serial"),
-                "size_bytes": disk.get("size_bytes"),
+                "name": disk.name,
+                "model": disk.model,
+                "serial": disk.serial,
+                "size_bytes": disk.size_bytes,
             },
         )
-        entry["wipe_id"] = payload.get("wipe_id")
-        if kind == "wipe_started":
+        entry["wipe_id"] = payload.wipe_id
+        if isinstance(payload, ev.WipeStarted):
             entry["erasure"] = "started"
         else:
-            status = payload.get("status") or "failed"
-            record = payload.get("record") or {}
+            status, record = payload.status, payload.record
             entry["erasure"] = status
             entry["method"] = record.get("method") or record.get("technique")
             entry["erased_at"] = (record.get("end") or at) if status == ERASED else None
             if status != ERASED and s.get("status") not in ("recycled", "parts"):
                 s["status"] = "quarantine"
-    elif kind == "os_install":
-        name = " ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
-        s["os"] = name or None
-    elif kind == "grade":
-        s["grade"] = payload.get("grade")
-    elif kind == "label":
+    elif isinstance(payload, ev.OsInstall):
+        s["os"] = " ".join(x for x in (payload.image, payload.version) if x) or None
+    elif isinstance(payload, ev.Grade):
+        s["grade"] = payload.grade
+    elif isinstance(payload, ev.Label):
         s["labelled_at"] = at
 
     if kind in STEP_KINDS and s.get("status") == "intake":
@@ -157,6 +139,34 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
     summary, erased_at, method = _erasure_summary(s["disks"])
     s["erasure"], s["erased_at"], s["erasure_method"] = summary, erased_at, method
     return s
+
+
+def _apply_probe(s: dict[str, Any], probe: dict[str, Any], at: str) -> None:
+    specs = specs_from_probe(probe)
+    s["specs"] = specs
+    s["probed_at"] = at
+    for field in ("cpu", "ram_bytes", "storage", "battery_health_pct", "screen"):
+        s[field] = specs.get(field)
+    s["model"] = s.get("model") or specs.get("model")
+    s["manufacturer"] = s.get("manufacturer") or specs.get("manufacturer")
+    s["serial"] = s.get("serial") or specs.get("system_serial")
+    old = s["disks"]
+    fresh: dict[str, dict[str, Any]] = {}
+    for d in _real_disks(probe):
+        key = disk_key(d)
+        entry = dict(old.get(key) or {})
+        entry.update(
+            {
+                "name": d.get("name"),
+                "model": d.get("model"),
+                "serial": d.get("serial"),
+                "size_bytes": d.get("size_bytes"),
+                "smart_passed": d.get("smart_passed"),
+            }
+        )
+        entry.setdefault("erasure", "pending")
+        fresh[key] = entry
+    s["disks"] = fresh
 
 
 def erasure_word(state: str) -> str:

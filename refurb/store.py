@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
+from refurb import events as kinds
 from refurb import ids
 from refurb.errors import InvalidInput, NotFound, Refused, StoreError
 from refurb.i18n import _
@@ -33,6 +34,7 @@ SCHEMA_HEAD = "0001"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
+PayloadIn = dict[str, Any] | kinds.Payload
 
 
 def canonical_json(data: Any) -> str:
@@ -282,7 +284,12 @@ class Store:
                 state["erasure"] = "interrupted"
         return state
 
-    def events(self, asset_id: str) -> list[Event]:
+    def events(self, asset_id: str) -> list[kinds.Recorded]:
+        """The device's events, oldest first, with their payloads decoded (``refurb.events``)."""
+        return [kinds.Recorded.from_row(row) for row in self.event_rows(asset_id)]
+
+    def event_rows(self, asset_id: str) -> list[Event]:
+        """The device's events as stored (payload text as hashed), oldest first."""
         stmt = select(Event).where(Event.asset_id == asset_id).order_by(Event.seq)
         return list(self.session.exec(stmt).scalars())
 
@@ -363,14 +370,12 @@ class Store:
         ws.counter += 1
         return asset_id
 
-    def _write_event(
-        self, ws: Workstation, asset_id: str, kind: str, payload: dict[str, Any]
-    ) -> Event:
-        payload_text = canonical_json(payload)
+    def _write_event(self, ws: Workstation, asset_id: str, payload: kinds.Payload) -> Event:
+        payload_text = canonical_json(kinds.encode(payload))
         fields = {
             "id": str(uuid.uuid4()),
             "asset_id": asset_id,
-            "kind": kind,
+            "kind": payload.KIND,
             "payload": payload_text,
             "actor": self.env.actor,
             "workstation": self.workstation,
@@ -384,7 +389,7 @@ class Store:
         self.session.add(ev)
         return ev
 
-    def _project(self, device: Device | None, ev: Event, payload: dict[str, Any]) -> Device:
+    def _project(self, device: Device | None, ev: Event, payload: kinds.Payload) -> Device:
         if device is None:
             state = new_state(ev.asset_id, ev.created_at)
         else:
@@ -429,33 +434,38 @@ class Store:
                 ) from exc
             raise
 
-    def append(self, asset: str, kind: str, payload: dict[str, Any]) -> Event:
-        """Append one event to an existing device and update its projection, atomically."""
+    def append(self, asset: str, kind: str, payload: PayloadIn) -> kinds.Recorded:
+        """Append one event to an existing device and update its projection, atomically.
+
+        The payload (a dict or a ``refurb.events`` model) is checked first: an unknown kind or
+        a payload that does not validate is refused and nothing is written."""
+        checked = kinds.make(kind, payload)
         with self._writing() as ws:
             device = self.get_device(asset)
-            ev = self._write_event(ws, device.asset_id, kind, payload)
-            self._project(device, ev, payload)
-        return ev
+            ev = self._write_event(ws, device.asset_id, checked)
+            self._project(device, ev, checked)
+        return kinds.Recorded.from_row(ev, checked)
 
-    def append_many(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Event]:
+    def append_many(self, items: Iterable[tuple[str, str, PayloadIn]]) -> list[kinds.Recorded]:
         """Append events to many devices in one transaction: all of them, or none."""
-        written: list[Event] = []
+        written: list[tuple[Event, kinds.Payload]] = []
         with self._writing() as ws, self.session.no_autoflush:
             for asset, kind, payload in items:
+                checked = kinds.make(kind, payload)
                 device = self.get_device(asset)
-                ev = self._write_event(ws, device.asset_id, kind, payload)
-                self._project(device, ev, payload)
-                written.append(ev)
-        return written
+                ev = self._write_event(ws, device.asset_id, checked)
+                self._project(device, ev, checked)
+                written.append((ev, checked))
+        return [kinds.Recorded.from_row(ev, checked) for ev, checked in written]
 
-    def set_status(self, asset: str, target: str, reason: str | None = None) -> Event:
+    def set_status(self, asset: str, target: str, reason: str | None = None) -> kinds.Recorded:
         with self._writing() as ws:
             device = self.get_device(asset)
             check_move(self.live_state(device), target)
-            payload = {"from": device.status, "to": target, "reason": reason}
-            ev = self._write_event(ws, device.asset_id, "status", payload)
+            payload = kinds.make("status", {"from": device.status, "to": target, "reason": reason})
+            ev = self._write_event(ws, device.asset_id, payload)
             self._project(device, ev, payload)
-        return ev
+        return kinds.Recorded.from_row(ev, payload)
 
     def intake(self, fields: dict[str, Any], *, force: bool = False) -> Device:
         """Create one device; a serial already in the store is refused unless ``force``."""
@@ -473,9 +483,10 @@ class Store:
                 payload = {k: _clean_text(fields.get(k)) for k in INTAKE_KEYS}
                 _check_lengths(payload, n + 1 if len(rows) > 1 else None)
                 payload["serial"] = serials[n]
+                checked = kinds.make("intake", payload)
                 asset_id = self._next_asset_id(ws)
-                ev = self._write_event(ws, asset_id, "intake", payload)
-                created.append(self._project(None, ev, payload))
+                ev = self._write_event(ws, asset_id, checked)
+                created.append(self._project(None, ev, checked))
         return created
 
     def _refuse_duplicates(self, serials: list[str | None]) -> None:
@@ -511,7 +522,7 @@ class Store:
             self.session.flush()
             states: dict[str, dict[str, Any]] = {}
             for ev in self.session.exec(select(Event).order_by(Event.seq)).scalars():
-                payload = json.loads(ev.payload)
+                payload = kinds.decode(ev.kind, ev.payload)
                 state = states.get(ev.asset_id) or new_state(ev.asset_id, ev.created_at)
                 states[ev.asset_id] = apply(state, ev.kind, payload, ev.created_at)
             for state in states.values():

@@ -97,7 +97,7 @@ def events(asset: str, kind: str | None = None) -> list[dict[str, Any]]:
     with open_store(Env()) as store:
         found = store.events(asset)
         return [
-            {"kind": e.kind, "payload": json.loads(e.payload), "actor": e.actor}
+            {"kind": e.kind, "payload": e.payload.data(), "actor": e.actor}
             for e in found
             if kind is None or e.kind == kind
         ]

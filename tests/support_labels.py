@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support_events import erased_record
 
 from refurb.labels.data import LabelData
 
@@ -126,17 +127,15 @@ def enrich(asset: str, *, cpu: str, ram: int, disk: int, grade: str, erased: boo
                     "wipe_id": "w1",
                     "disk": probe["disks"][0],
                     "status": "erased",
-                    "record": {"method": "prng", "end": "2026-03-02T10:11:12+00:00"},
+                    "record": erased_record(disk, end="2026-03-02T10:11:12+00:00"),
                 },
             )
         store.append(asset, "grade", {"grade": grade, "profile": "school", "reasons": []})
 
 
 def label_events(asset: str) -> list[dict[str, Any]]:
-    import json
-
     from refurb.env import Env
     from refurb.store import open_store
 
     with open_store(Env()) as store:
-        return [json.loads(e.payload) for e in store.events(asset) if e.kind == "label"]
+        return [e.payload.data() for e in store.events(asset) if e.kind == "label"]

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support_events import erased_record
 
 from refurb import ids
 from refurb.env import Env
@@ -86,7 +87,7 @@ def test_projection_of_steps(db_url, refurb_home):
                 "wipe_id": "w2",
                 "disk": disk,
                 "status": "erased",
-                "record": {"method": "prng", "end": "2026-11-23T10:00"},
+                "record": erased_record(),
             },
         )
         store.append(dev.asset_id, "os_install", {"image": "Linux Mint", "version": "22.1"})
@@ -153,6 +154,8 @@ def test_append_many_is_all_or_nothing(db_url, refurb_home):
         assert [e.kind for e in store.events(b.asset_id)] == ["intake", "label"]
         missing = ids.make_id(1, 1)
         with pytest.raises(NotFound):
-            store.append_many([(a.asset_id, "note", {"text": "x"}), (missing, "note", {})])
+            store.append_many(
+                [(a.asset_id, "note", {"text": "x"}), (missing, "note", {"text": "y"})]
+            )
         assert [e.kind for e in store.events(a.asset_id)] == ["intake", "label"]
         assert store.check_chain()[1] == []

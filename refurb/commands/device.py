@@ -84,8 +84,6 @@ def show(
     asset: str = typer.Argument(..., help="Asset id, e.g. RF-7K3QM-X4T2A (RF- may be left out)."),
     json_out: bool = typer.Option(False, "--json", help="Print the device and its events as JSON."),
 ) -> None:
-    import json
-
     from refurb.projection import missing_for_ready
     from refurb.store import open_store
 
@@ -102,7 +100,7 @@ def show(
             "at": ev.created_at,
             "actor": ev.actor,
             "workstation": ev.workstation,
-            "payload": json.loads(ev.payload),
+            "payload": ev.payload.data(),
         }
         for ev in events
     ]
@@ -229,14 +227,12 @@ def status(
     reason: str | None = typer.Option(None, "--reason", "-r", help="Why (kept in the timeline)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    import json
-
     from refurb.store import open_store
 
     env: Env = ctx.obj
     with open_store(env) as store:
         ev = store.set_status(asset, new_status.strip().lower(), reason)
-    payload = json.loads(ev.payload)
+    payload = ev.payload.data()
     if json_out:
         env.print_json({"asset_id": ev.asset_id, **payload})
         return

@@ -446,6 +446,8 @@ class DiskEraser:
             status, reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
         ended = self.ctx.clock()
         record = self._record(status, reason, started, ended, time.perf_counter() - t0)
+        # The record may overrule an "erased" it does not prove (refurb.wipe.record).
+        status, reason = record["status"], record["reason"]
         return DiskOutcome(status, reason, record)
 
     def _run(self) -> tuple[str, str | None]:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from refurb import __version__
+from refurb.i18n import _, ngettext
 from refurb.wipe.blockio import merge
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ def build_record(
     commands = [r.to_dict() for r in ctx.discovery_commands if _about(r.argv, disk.path)]
     commands += [r.to_dict() for r in plan.commands]
     commands += [r.to_dict() for r in eraser.runner.history if r not in plan.commands]
-    return {
+    record: dict[str, Any] = {
         "schema": SCHEMA,
         "guideline": GUIDELINE,
         "wipe_id": ctx.wipe_id,
@@ -129,6 +130,14 @@ def build_record(
         "commands": commands,
         "post_sanitization": {"destination": "reuse (refurbished device)"},
     }
+    if status == "erased":
+        # The engine judged the disk erased: the record must prove it by the store's rule too.
+        shortfalls = erased_shortfalls(record)
+        if shortfalls:
+            record["status"] = "failed"
+            record["reason"] = "; ".join(shortfalls)
+            record["exceptions"] = _exceptions("failed", record["reason"], errors)
+    return record
 
 
 def _exceptions(status: str, reason: str | None, errors: list[Any]) -> list[str]:
@@ -219,14 +228,10 @@ def dangling(events: Iterable[Any]) -> list[tuple[Any, dict[str, Any]]]:
 
 
 def _payload(event: Any) -> dict[str, Any]:
+    """A decoded event's payload as plain values (an event dict's payload as it is)."""
     payload = event.get("payload") if isinstance(event, dict) else getattr(event, "payload", None)
-    if isinstance(payload, str):
-        import json
-
-        try:
-            payload = json.loads(payload)
-        except ValueError:
-            payload = None
+    if hasattr(payload, "data"):
+        payload = payload.data()
     return payload if isinstance(payload, dict) else {}
 
 
@@ -272,3 +277,42 @@ def interrupted_record(
         "error_count": 0,
         "commands": [],
     }
+
+
+# -- when a record proves an erasure -------------------------------------------------------------
+
+
+def erased_shortfalls(record: Mapping[str, Any]) -> list[str]:
+    """What keeps ``record`` from proving ``erased``; empty when it does.
+
+    The one rule every ``erased`` result must pass (the store refuses a ``wipe`` event saying
+    ``erased`` otherwise): no I/O error anywhere, every byte of the disk written, and a
+    verification that passed. A firmware erase is written by the disk itself; its proof is the
+    read-back that compares sampled blocks before and after, so its byte count is not asked.
+    Works on refurb's own records and on imported nwipe records.
+    """
+    missing: list[str] = []
+    errors = record.get("errors") or []
+    count = record.get("error_count")
+    n_errors = max(len(errors), count if isinstance(count, int) else 0)
+    if n_errors:
+        missing.append(
+            ngettext("{n} I/O error recorded", "{n} I/O errors recorded", n_errors).format(
+                n=n_errors
+            )
+        )
+    if record.get("method") != "firmware":
+        media = record.get("media") or {}
+        size = record.get("device_size_bytes") or media.get("size_bytes")
+        written = record.get("bytes_written")
+        if not isinstance(size, int) or size <= 0:
+            missing.append(_("the record does not say the disk's size"))
+        elif not isinstance(written, int) or written < size:
+            missing.append(
+                _("{written} of {size} bytes written").format(written=written or 0, size=size)
+            )
+    verification = record.get("verification") or {}
+    if verification.get("result") != "passed" and verification.get("passed") is not True:
+        failed = verification.get("result") == "failed" or verification.get("passed") is False
+        missing.append(_("the verification failed") if failed else _("no verification passed"))
+    return missing
