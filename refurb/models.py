@@ -81,6 +81,17 @@ class DeviceDisk(SQLModel, table=True):
     asset_id: str = Field(index=True, max_length=20)
 
 
+class DeviceFact(SQLModel, table=True):
+    """Which device a machine fact (firmware UUID, network MAC) was last seen in
+    (``refurb.identity``), so a laptop without a serial finds its asset again."""
+
+    __tablename__ = "device_facts"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True, max_length=120)
+    asset_id: str = Field(index=True, max_length=20)
+
+
 class Workstation(SQLModel, table=True):
     """One row per workstation writing to this store: its id allocator and its chain head."""
 

@@ -569,6 +569,8 @@ def _network(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
             physical=f"{base}/device/uevent" in src.sys,
         )
         if iface is not None:
+            # A USB adapter or dock travels between laptops: its MAC is no id of this one.
+            iface["bus"] = sysfs.device_bus(_sys_text(src, f"{base}/device/uevent"))
             found.append(iface)
     return found
 
@@ -1205,42 +1207,35 @@ def summary(probe: dict[str, Any]) -> dict[str, Any]:
 # -- recording a probe on an asset ----------------------------------------------------------------
 
 
-def _internal_disk_serials(probe: dict[str, Any]) -> list[str]:
-    return [
-        d["serial"]
-        for d in probe.get("disks") or []
-        if d.get("serial") and d.get("protocol") != "USB" and not d.get("removable")
-    ]
-
-
 def find_asset(store: Any, probe: dict[str, Any]) -> tuple[Any, str | None]:
-    """The device this probe belongs to: ``(device, "system_serial" | "disk_serial")`` or
-    ``(None, None)``.
+    """The device this probe belongs to and the fact that recognised it (``system_serial``,
+    ``system_uuid``, ``disk_serial`` or ``mac``), or ``(None, None)`` (``refurb.identity``)."""
+    match = find_match(store, probe)
+    return (match.device, match.by) if match else (None, None)
 
-    The system serial decides first. A disk serial alone decides only when it cannot be a disk
-    moved into another laptop: the probe has no system serial, or the device it points to has
-    none or the same one.
-    """
-    serial = (probe.get("system") or {}).get("serial")
-    if serial:
-        device = store.find_by_serial(serial)
-        if device is not None:
-            return device, "system_serial"
-    for disk_serial in _internal_disk_serials(probe):
-        device = store.find_by_disk_serial(disk_serial)
-        if device is not None and (not serial or not device.serial or device.serial == serial):
-            return device, "disk_serial"
-    return None, None
+
+def find_match(store: Any, probe: dict[str, Any]) -> Any:
+    from refurb.identity import facts_of, find_machine
+
+    return find_machine(store, facts_of(probe))
 
 
 def identity_text(probe: dict[str, Any]) -> str:
     """How this laptop identifies itself, for messages: "serial PF0ABC12, disk S3Z...", ..."""
+    from refurb.identity import facts_of
+
+    facts = facts_of(probe)
     bits = []
-    serial = (probe.get("system") or {}).get("serial")
-    bits.append(_("serial {serial}").format(serial=serial) if serial else _("no serial number"))
-    disks = _internal_disk_serials(probe)
-    if disks:
-        bits.append(_("disk {serial}").format(serial=", ".join(disks)))
+    if facts.serial:
+        bits.append(_("serial {serial}").format(serial=facts.serial))
+    else:
+        bits.append(_("no serial number"))
+    if facts.uuid:
+        bits.append(_("UUID {uuid}").format(uuid=facts.uuid))
+    if facts.disk_serials:
+        bits.append(_("disk {serial}").format(serial=", ".join(facts.disk_serials)))
+    if facts.macs:
+        bits.append(_("network {mac}").format(mac=", ".join(facts.macs)))
     return ", ".join(bits)
 
 
@@ -1258,16 +1253,20 @@ def record(
 ) -> dict[str, Any]:
     """Append a ``probe`` event to ``asset``, to the device found by serial, or to a new device.
 
-    Returns ``{"asset_id", "event_id", "created", "matched_by"}``. Without ``asset`` and without a
+    Returns ``{"asset_id", "event_id", "created", "matched_by", "matched_value"}``: which fact
+    (``refurb.identity``) found the device and its value. Without ``asset`` and without a
     match, a new device is registered only when ``create`` is true (else :class:`Refused`).
     """
-    matched_by = None
+    matched_by = matched_value = None
     created = False
     if asset is not None:
         device = store.get_device(asset)
-        matched_by = "asset"
+        matched_by, matched_value = "asset", device.asset_id
     else:
-        device, matched_by = find_asset(store, probe)
+        match = find_match(store, probe)
+        device = match.device if match else None
+        if match is not None:
+            matched_by, matched_value = match.by, match.value
         if device is None:
             if not create:
                 raise no_match_error(probe)
@@ -1287,4 +1286,5 @@ def record(
         "event_id": getattr(event, "id", None),
         "created": created,
         "matched_by": matched_by,
+        "matched_value": matched_value,
     }

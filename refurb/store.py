@@ -24,13 +24,13 @@ from refurb import ids
 from refurb.errors import InvalidInput, NotFound, Refused, StoreError
 from refurb.i18n import _
 from refurb.lifecycle import check_move
-from refurb.models import Device, DeviceDisk, Event, StationCode, Workstation
+from refurb.models import Device, DeviceDisk, DeviceFact, Event, StationCode, Workstation
 from refurb.projection import apply, missing_for_ready, new_state
 
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002_events"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
@@ -325,6 +325,18 @@ class Store:
         link = self.session.get(DeviceDisk, serial)
         return self.session.get(Device, link.asset_id) if link else None
 
+    def find_by_fact(self, kind: str, value: str) -> Device | None:
+        """The device a machine fact (``refurb.identity``: UUID, MAC) was last seen in."""
+        link = self.session.get(DeviceFact, (kind, value))
+        return self.session.get(Device, link.asset_id) if link else None
+
+    def facts_of_device(self, asset_id: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        stmt = select(DeviceFact.kind, DeviceFact.value).where(DeviceFact.asset_id == asset_id)
+        for kind, value in self.session.exec(stmt).all():
+            found.setdefault(kind, []).append(value)
+        return found
+
     def readiness(self, asset_id: str) -> list[str]:
         return missing_for_ready(self.live_state(self.get_device(asset_id)))
 
@@ -402,9 +414,21 @@ class Store:
         else:
             for key, value in values.items():
                 setattr(device, key, value)
-        if ev.kind == "probe":
+        if isinstance(payload, kinds.Probe):
             self._link_disks(ev.asset_id, state.get("disks") or {})
+            self._link_facts(ev.asset_id, payload.probe)
         return device
+
+    def _link_facts(self, asset_id: str, probe: dict[str, Any]) -> None:
+        from refurb.identity import facts_of
+
+        for kind, value in facts_of(probe).indexed():
+            link = self.session.get(DeviceFact, (kind, value))
+            if link is None:
+                self.session.add(DeviceFact(kind=kind, value=value, asset_id=asset_id))
+            else:
+                link.asset_id = asset_id
+        self.session.flush()  # the next probe in this transaction must see these
 
     def _link_disks(self, asset_id: str, disks: dict[str, Any]) -> None:
         for disk in disks.values():
@@ -518,6 +542,7 @@ class Store:
         """Recompute every device row from the event log."""
         with self._writing():
             self.session.exec(text("DELETE FROM device_disks"))
+            self.session.exec(text("DELETE FROM device_facts"))
             self.session.exec(text("DELETE FROM devices"))
             self.session.flush()
             states: dict[str, dict[str, Any]] = {}
@@ -525,6 +550,8 @@ class Store:
                 payload = kinds.decode(ev.kind, ev.payload)
                 state = states.get(ev.asset_id) or new_state(ev.asset_id, ev.created_at)
                 states[ev.asset_id] = apply(state, ev.kind, payload, ev.created_at)
+                if isinstance(payload, kinds.Probe):  # in log order: the last one seen wins
+                    self._link_facts(ev.asset_id, payload.probe)
             for state in states.values():
                 self.session.add(Device(**_row_values(state)))
                 self._link_disks(state["asset_id"], state.get("disks") or {})

@@ -154,9 +154,17 @@ def _render_saved(env: Env, saved: dict[str, Any]) -> None:
         message = _("Recorded on {asset} (found by its serial number).")
     elif saved["matched_by"] == "disk_serial":
         message = _("Recorded on {asset} (found by its disk's serial number).")
+    elif saved["matched_by"] == "system_uuid":
+        message = _("Recorded on {asset} (found by its firmware UUID {value}).")
+    elif saved["matched_by"] == "mac":
+        message = _("Recorded on {asset} (found by its network address {value}).")
     else:
         message = _("Recorded on {asset}.")
-    env.out.print(message.format(asset=f"[bold]{saved['asset_id']}[/bold]"))
+    env.out.print(
+        message.format(
+            asset=f"[bold]{saved['asset_id']}[/bold]", value=saved.get("matched_value") or ""
+        )
+    )
 
 
 # -- rendering -----------------------------------------------------------------------------------

@@ -36,6 +36,19 @@ def mac_address(text: str | bytes | None) -> str | None:
     return value
 
 
+def device_bus(uevent_text: str | bytes | None) -> str | None:
+    """The bus a device sits on (``pci``, ``usb``, ``virtio``, ``sdio``...), from the ``MODALIAS``
+    of its ``device/uevent``; None when the file says nothing."""
+    props = uevent(uevent_text)
+    alias = props.get("MODALIAS", "")
+    bus, sep, _rest = alias.partition(":")
+    if sep and re.fullmatch(r"[a-z0-9_]+", bus.lower()):
+        return bus.lower()
+    if props.get("DEVTYPE", "").lower().startswith("usb_"):
+        return "usb"
+    return None
+
+
 def network_interface(
     name: str,
     uevent_text: str | bytes | None,
