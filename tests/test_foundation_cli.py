@@ -266,3 +266,18 @@ def test_ready_refusal_names_a_dead_wipe_as_interrupted(run_cli, initialized):
         store.append(a, "wipe_started", {"wipe_id": "w", "disk": disk, "owner": owner})
     result = run_cli("status", a, "ready")
     assert result.exit_code == 1 and "(interrupted)" in result.stderr
+
+
+def test_a_crash_fails_the_test_but_a_user_sees_one_line(run_cli, initialized, monkeypatch):
+    """Tests run with tracebacks on; a user still gets one line, exit 1, and no traceback."""
+    from refurb import store as store_module
+    from refurb.cli import main
+
+    def crash(self, asset):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(store_module.Store, "get_device", crash)
+    with pytest.raises(ZeroDivisionError):
+        run_cli("show", "RF-00000-00000")
+    code = main(["show", "RF-00000-00000"])
+    assert code == 1
