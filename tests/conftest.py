@@ -56,7 +56,6 @@ def invoke(*args: str, input: str | None = None, env: Any = None) -> CliResult:
     from typer.testing import CliRunner
 
     from refurb.cli import app
-
     from refurb.env import Env
 
     if env is None:  # as CliRunner's streams are: not a terminal
