@@ -912,6 +912,13 @@ def _nwipe_payload(
             "lines": excerpt,
         },
     }
+    if status == ERASED:
+        from refurb.wipe.record import erased_shortfalls
+
+        shortfalls = erased_shortfalls(record)  # the store's rule: the log must prove it
+        if shortfalls:
+            status = record["result"] = WITH_EXCEPTIONS
+            exceptions.extend(shortfalls)
     return {
         "wipe_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"nwipe:{sha256}:{dev['device']}")),
         "disk": {

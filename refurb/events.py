@@ -48,7 +48,7 @@ _UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = 
 class Payload(BaseModel):
     """What one event kind carries. Subclasses set ``KIND`` (and ``VERSION`` when it changes)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     KIND: ClassVar[str] = ""
     VERSION: ClassVar[int] = 1
@@ -332,7 +332,7 @@ class Probe(Payload):
 class Disk(BaseModel):
     """Which disk an erasure concerns; other facts of the disk are kept as given."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     name: Text = None
     path: Text = None

@@ -298,3 +298,21 @@ def test_the_engine_record_overrules_an_unproven_erased(written, verification, w
         seconds=1.0,
     )
     assert proved["status"] == "erased" and proved["reason"] is None
+
+
+def test_an_nwipe_log_that_does_not_show_every_byte_written_is_not_erased(
+    run_cli, initialized, tmp_path
+):
+    from support_certs import FIXTURES
+
+    text = (FIXTURES / "nwipe" / "zero.log").read_text()
+    lines = [line for line in text.splitlines(keepends=True) if "bytes written to" not in line]
+    assert len(lines) < len(text.splitlines())
+    log = tmp_path / "no-byte-counts.log"
+    log.write_text("".join(lines))
+    asset = run_cli("intake", "new", "--json", expect=0).json["asset_id"]
+    done = run_cli("wipe", "import-nwipe", str(log), "--asset", asset, "--json", expect=0).json
+    (item,) = done["imported"]
+    assert item["status"] == "erased_with_exceptions"
+    assert any("0 of 67108864 bytes written" in e for e in item["exceptions"])
+    assert run_cli("show", asset, "--json", expect=0).json["device"]["erasure"] != "erased"
