@@ -316,3 +316,30 @@ def test_an_nwipe_log_that_does_not_show_every_byte_written_is_not_erased(
     assert item["status"] == "erased_with_exceptions"
     assert any("0 of 67108864 bytes written" in e for e in item["exceptions"])
     assert run_cli("show", asset, "--json", expect=0).json["device"]["erasure"] != "erased"
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ('{"grade":"Z","v":1}', "event grade, field grade: must be one of"),
+        ("not json", "event grade: its payload is not JSON"),
+        ('{"grade":"B","v":9}', "event grade is version 9, newer than this refurb knows"),
+    ],
+)
+def test_a_stored_event_that_no_longer_decodes_is_one_line(
+    run_cli, initialized, refurb_home, payload, message
+):
+    import sqlite3
+
+    asset = run_cli("intake", "new", "--json", expect=0).json["asset_id"]
+    with open_store(Env()) as store:
+        store.append(asset, "grade", {"grade": "B"})
+    db = sqlite3.connect(refurb_home / "refurb.db")
+    db.execute("UPDATE events SET payload = ? WHERE kind = 'grade'", (payload,))
+    db.commit()
+    db.close()
+    for args in (("show", asset), ("admin", "rebuild")):
+        result = run_cli(*args)
+        assert result.exit_code == 1 and message in result.stderr, result
+        assert "Traceback" not in result.stderr
+    assert run_cli("admin", "check").exit_code == 1  # and the chain says it was changed
