@@ -597,9 +597,9 @@ def workstation_id(env: Env) -> str:
     """This machine's workstation id, kept in the config (made on first use)."""
     from refurb.config import load_config, save_config
 
-    known = (env.extra.get("config") or {}).get("workstation")  # read once per invocation
+    known = env.settings.workstation  # read once per invocation
     if known:
-        return str(known)
+        return known
     config = load_config(env.config_path)
     value = config.get("workstation")
     if not value:
