@@ -131,9 +131,9 @@ BAD_END = BAD_START + 5 * 512
 @pytest.mark.root
 def test_bad_sectors_are_found_whatever_the_queue_size(tmp_path: Path, run_cli, asset):
     """The same bad range behind a queue that takes 1 MiB: still found to the sector."""
-    with faulty_loop(tmp_path, SIZE, "eio", start=BAD_START, end=BAD_END) as (dev, _disk):
-        with max_sectors_kb(dev, 1024):
-            result = wipe(run_cli, dev, asset, "--method", "zero", "--verify", "sample")
+    bad = faulty_loop(tmp_path, SIZE, "eio", start=BAD_START, end=BAD_END)
+    with bad as (dev, _disk), max_sectors_kb(dev, 1024):
+        result = wipe(run_cli, dev, asset, "--method", "zero", "--verify", "sample")
     assert result.exit_code == ExitStatus.ERASE_FAILED, result
     record = result.json["results"][0]["record"]
     writes = [(e["offset"], e["length"]) for e in record["errors"] if e["op"] == "write"]
