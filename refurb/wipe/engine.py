@@ -871,6 +871,7 @@ class DiskEraser:
                 dev, before, progress=self.meter.add, should_stop=self.stop.is_set
             )
             self.verification.sample_seed = seed
+            self._close(dev)
         finally:
             dev.close()
         v = self.verification
