@@ -262,6 +262,9 @@ def _eraser(*, written: int, size: int, verification: Any):
         bytes_written=written,
         write_seconds=1.0,
         direct=True,
+        request=1 << 20,
+        depth=2,
+        queue_limits={},
     )
 
 
