@@ -12,7 +12,6 @@ USB stick), is read-only, is in use by device-mapper or md, or has no medium.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
@@ -21,21 +20,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from refurb import disks as disk_model
+from refurb.disks import LIVE_MEDIUM_MOUNTS
 from refurb.errors import InvalidInput, NotFound, Refused
 from refurb.i18n import _
+from refurb.parsers import lsblk, smartctl
 from refurb.runner import CommandResult, Runner
 
 # Mount points that mean "this is the running system", reported as such rather than as a mount.
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var", "/etc", "/opt", "/home")
-# Where live systems (Debian live, Ubuntu, Arch ISO, Fedora live, ShredOS-like) keep their medium.
-LIVE_MEDIUM_MOUNTS = (
-    "/run/live/medium",
-    "/lib/live/mount/medium",
-    "/cdrom",
-    "/run/initramfs/live",
-    "/run/archiso/bootmnt",
-    "/isodevice",
-)
 # lsblk node types that mean "something is stacked on this disk and active".
 HOLDER_TYPES = ("crypt", "lvm", "dm", "mpath", "md", "linear", "multipath")
 WHOLE_TYPES = ("disk", "loop", "lvm", "crypt", "dm", "mpath", "md", "linear", "multipath")
@@ -84,9 +77,16 @@ class Disk:
     def erasable(self) -> bool:
         return not self.blockers
 
+    @property
+    def not_own_reason(self) -> str | None:
+        """Why this is not the laptop's own disk (:func:`refurb.disks.not_own_reason`), or None."""
+        return disk_model.not_own_reason(self)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["erasable"] = self.erasable
+        data["own"] = self.not_own_reason is None
+        data["not_own_reason"] = self.not_own_reason
         return data
 
     def identity(self) -> dict[str, Any]:
@@ -137,34 +137,23 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _mountpoints(node: dict[str, Any]) -> list[str]:
-    points = node.get("mountpoints")
-    if not isinstance(points, list):
-        points = [node.get("mountpoint")]
-    return [str(p) for p in points if p]
+_mountpoints = lsblk.own_mountpoints
 
 
 def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The node and every node stacked on it (partitions, LVM, LUKS...), depth first."""
-    yield node
-    for child in node.get("children") or []:
-        if isinstance(child, dict):
-            yield from walk(child)
+    yield from lsblk.walk(node)
 
 
 # -- parsers (pure) --------------------------------------------------------------------------------
 
 
 def parse_lsblk(text: str) -> dict[str, Any]:
-    """``lsblk -J -b -O`` -> ``{"blockdevices": [...], "warnings": [...]}``; never raises."""
-    try:
-        data = json.loads(text) if text and text.strip() else None
-    except json.JSONDecodeError as exc:
-        return {"blockdevices": [], "warnings": [f"lsblk output is not JSON: {exc.msg}"]}
-    if not isinstance(data, dict) or not isinstance(data.get("blockdevices"), list):
-        return {"blockdevices": [], "warnings": ["lsblk output has no blockdevices list"]}
-    devices = [d for d in data["blockdevices"] if isinstance(d, dict) and d.get("name")]
-    return {"blockdevices": devices, "warnings": []}
+    """``lsblk -J -b -O`` -> ``{"blockdevices": [...], "warnings": [...]}``; never raises.
+
+    The one lsblk reading the probe uses too (:func:`refurb.parsers.lsblk.nodes`): an eMMC's
+    boot partitions and RPMB sit under their eMMC as ``areas``, never as disks of their own."""
+    return lsblk.nodes(text)
 
 
 def parse_mountinfo(text: str) -> list[dict[str, str]]:
@@ -206,31 +195,7 @@ def parse_swaps(text: str) -> list[str]:
     return [line.split()[0] for line in text.splitlines()[1:] if line.split()]
 
 
-def smartctl_identity(text: str) -> dict[str, Any]:
-    """The identity part of ``smartctl -i --json``: model, serial, firmware, protocol, rotation."""
-    try:
-        data = json.loads(text) if text and text.strip() else {}
-    except json.JSONDecodeError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    device = data.get("device") if isinstance(data.get("device"), dict) else {}
-    capacity = data.get("user_capacity") if isinstance(data.get("user_capacity"), dict) else {}
-    out: dict[str, Any] = {
-        "model": _text(data.get("model_name") or data.get("scsi_model_name")),
-        "serial": _text(data.get("serial_number")),
-        "firmware": _text(data.get("firmware_version") or data.get("scsi_revision")),
-        "vendor": _text(data.get("model_family") or data.get("scsi_vendor")),
-        "protocol": _text(device.get("protocol")),
-        "device_type": _text(device.get("type")),
-        "size_bytes": capacity.get("bytes") or data.get("nvme_total_capacity"),
-        "rotation_rate": data.get("rotation_rate"),
-        "wwn": None,
-    }
-    wwn = data.get("wwn")
-    if isinstance(wwn, dict) and {"naa", "oui", "id"} <= set(wwn):
-        out["wwn"] = f"0x{wwn['naa']:x}{wwn['oui']:06x}{wwn['id']:09x}"
-    return {k: v for k, v in out.items() if v is not None}
+smartctl_identity = smartctl.identity
 
 
 # -- classification (pure) -------------------------------------------------------------------------
@@ -256,24 +221,12 @@ def _bus(node: dict[str, Any]) -> str | None:
     return None
 
 
-def _protocol(bus: str | None, smart: dict[str, Any]) -> str | None:
-    if smart.get("protocol"):
-        # smartctl says "ATA" for a SATA disk behind a USB bridge; the bridge matters more.
-        return "USB" if bus == "usb" else str(smart["protocol"])
-    return {
-        "sata": "ATA",
-        "ata": "ATA",
-        "nvme": "NVMe",
-        "usb": "USB",
-        "sas": "SCSI",
-        "scsi": "SCSI",
-        "fc": "SCSI",
-        "iscsi": "SCSI",
-        "virtio": "virtio",
-        "mmc": "MMC",
-        "loop": "loop",
-        "device-mapper": "device-mapper",
-    }.get(bus or "")
+def _protocol(node: dict[str, Any], bus: str | None, smart: dict[str, Any]) -> str | None:
+    name = str(node.get("name") or "")
+    if bus in ("loop", "device-mapper"):
+        return bus
+    shared = disk_model.protocol(_text(node.get("tran")), name, _text(node.get("subsystems")))
+    return disk_model.with_smart(shared, _text(smart.get("protocol")), False)
 
 
 def _media_type(node: dict[str, Any], bus: str | None, rotational: bool | None) -> str:
@@ -332,7 +285,7 @@ def build_disk(
         wwn=_text(node.get("wwn")) or smart.get("wwn"),
         tran=_text(node.get("tran")),
         bus=bus,
-        protocol=_protocol(bus, smart),
+        protocol=_protocol(node, bus, smart),
         media_type=_media_type(node, bus, rota),
         rotational=rota,
         removable=_bool(node.get("rm")),
