@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from refurb import disks as disk_model
+from refurb import units
 from refurb.errors import InvalidInput
 from refurb.i18n import _
 from refurb.specs import battery_health_pct
@@ -820,8 +821,10 @@ def fmt_num(value: float | None) -> str:
 
 
 def _gb(size_bytes: Any) -> float | None:
-    size = _num(size_bytes)
-    return round(size / 1e9, 1) if size else None
+    """A disk's size in GB as it was sold (``refurb.units``): what the label says, and what the
+    makers' requirements (Windows 11's "64 GB") mean."""
+    size = units.sold_gb(_num(size_bytes))
+    return round(size, 1) if size else None
 
 
 def disk_name(disk: Mapping[str, Any]) -> str:

@@ -127,6 +127,7 @@ def test_discovery_reads_the_same_disks() -> None:
     emmc = _wipe_list("emmc-sd-usb")
     assert set(emmc) == {"sda", "sdb", "mmcblk0"}
     assert emmc["mmcblk0"]["protocol"] == "MMC" and emmc["mmcblk0"]["own"] is True
+    assert emmc["mmcblk0"]["areas"] == ["mmcblk0boot0", "mmcblk0boot1"]
     assert emmc["sda"]["not_own_reason"] == "live_medium"
     assert emmc["sdb"]["not_own_reason"] == "removable"
     assert any(b["code"] == "live_medium" for b in emmc["sda"]["blockers"])
@@ -217,3 +218,12 @@ def test_certificate_and_grading_count_the_emmc(initialized: Path, tmp_path: Pat
     assert sorted(d["serial"] for d in listed) == ["0x5d2e8f14", "170385420917"]
     facts = facts_from_probe(probe, load_cpu_rules())
     assert sorted(d["name"] for d in facts.disks) == ["mmcblk0", "sda"]
+
+
+def test_an_emmc_boot_partition_is_found_under_its_emmc_and_is_read_only() -> None:
+    from refurb.wipe.discovery import blockers_for, find_node
+
+    text = (LSBLK / "emmc-only.json").read_text()
+    node, top = find_node(text, "179:8")
+    assert node is not None and node["name"] == "mmcblk0boot0" and top is node
+    assert [b.code for b in blockers_for(node, SystemFacts())] == ["read_only"]

@@ -120,12 +120,11 @@ def _render_device(
     from rich.table import Table
 
     from refurb.projection import erasure_word
+    from refurb.specs import model_line
     from refurb.units import memory_size
 
     out = env.out
-    title = " ".join(x for x in (state.get("manufacturer"), state.get("model")) if x) or _(
-        "unknown model"
-    )
+    title = model_line(state.get("manufacturer"), state.get("model")) or _("unknown model")
     out.print(f"[bold]{state['asset_id']}[/bold]  {title}  [cyan]{state['status']}[/cyan]")
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim")

@@ -70,6 +70,8 @@ class Disk:
     backing_file: str | None = None
     mountpoints: list[str] = field(default_factory=list)
     stacked: list[str] = field(default_factory=list)
+    # An eMMC's boot partitions and RPMB: parts of this chip, not disks of their own.
+    areas: list[str] = field(default_factory=list)
     blockers: list[Blocker] = field(default_factory=list)
     smart: dict[str, Any] = field(default_factory=dict)
 
@@ -221,11 +223,11 @@ def _bus(node: dict[str, Any]) -> str | None:
     return None
 
 
-def _protocol(node: dict[str, Any], bus: str | None, smart: dict[str, Any]) -> str | None:
-    name = str(node.get("name") or "")
+def _protocol(shared: str | None, bus: str | None, smart: dict[str, Any]) -> str | None:
+    """The probe's protocol (``shared``, from :func:`refurb.disks.protocol`), smartctl's word
+    where it has one, USB above both; loop and device-mapper devices are named so."""
     if bus in ("loop", "device-mapper"):
         return bus
-    shared = disk_model.protocol(_text(node.get("tran")), name, _text(node.get("subsystems")))
     return disk_model.with_smart(shared, _text(smart.get("protocol")), False)
 
 
@@ -258,10 +260,13 @@ def build_disk(
     smart: dict[str, Any] | None = None,
     backing_file: str | None = None,
 ) -> Disk:
-    """One lsblk node (with its children) -> a :class:`Disk` without the safety verdict."""
+    """One lsblk node (with its children) -> a :class:`Disk` without the safety verdict.
+
+    The node's facts are read by :func:`refurb.parsers.lsblk.record`, as the probe reads them."""
     smart = smart or {}
+    rec = lsblk.record(node)
     bus = _bus(node)
-    rota: bool | None = _bool(node.get("rota")) if node.get("rota") is not None else None
+    rota = rec["rotational"]
     if smart.get("rotation_rate") is not None:
         rota = _int(smart["rotation_rate"]) > 0
     if bus == "nvme":
@@ -272,30 +277,31 @@ def build_disk(
         if child is not node and child.get("type") in HOLDER_TYPES:
             stacked.append(f"{child.get('name')} ({child.get('type')})")
     return Disk(
-        name=str(node.get("name")),
-        path=str(node.get("path") or f"/dev/{node.get('name')}"),
-        kname=str(node.get("kname") or node.get("name")),
-        type=str(node.get("type") or "disk"),
-        maj_min=str(node.get("maj:min") or ""),
-        size_bytes=_int(node.get("size")),
-        model=_text(node.get("model")) or smart.get("model"),
-        serial=_text(node.get("serial")) or smart.get("serial"),
-        vendor=_text(node.get("vendor")) or smart.get("vendor"),
-        firmware=_text(node.get("rev")) or smart.get("firmware"),
-        wwn=_text(node.get("wwn")) or smart.get("wwn"),
-        tran=_text(node.get("tran")),
+        name=rec["name"],
+        path=rec["path"],
+        kname=rec["kname"],
+        type=rec["type"],
+        maj_min=rec["maj_min"],
+        size_bytes=rec["size_bytes"] or 0,
+        model=rec["model"] or smart.get("model"),
+        serial=rec["serial"] or smart.get("serial"),
+        vendor=rec["vendor"] or smart.get("vendor"),
+        firmware=rec["rev"] or smart.get("firmware"),
+        wwn=rec["wwn"] or smart.get("wwn"),
+        tran=rec["transport"],
         bus=bus,
-        protocol=_protocol(node, bus, smart),
+        protocol=_protocol(rec["protocol"], bus, smart),
         media_type=_media_type(node, bus, rota),
         rotational=rota,
-        removable=_bool(node.get("rm")),
-        hotplug=_bool(node.get("hotplug")),
-        read_only=_bool(node.get("ro")),
-        logical_sector_size=_int(node.get("log-sec"), 512) or 512,
-        physical_sector_size=_int(node.get("phy-sec"), 512) or 512,
+        removable=bool(rec["removable"]),
+        hotplug=bool(rec["hotplug"]),
+        read_only=bool(rec["read_only"]),
+        logical_sector_size=rec["log_sec"] or 512,
+        physical_sector_size=rec["phy_sec"] or 512,
         backing_file=backing_file,
         mountpoints=mounts,
         stacked=stacked,
+        areas=[str(a.get("name")) for a in node.get("areas") or []],
         smart=smart,
     )
 
@@ -404,11 +410,14 @@ def assess(lsblk_text: str, facts: SystemFacts) -> tuple[list[Disk], list[str]]:
 
 
 def find_node(lsblk_text: str, maj_min: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The node with this maj:min and the top-level disk it sits on (pure)."""
-    for top in parse_lsblk(lsblk_text)["blockdevices"]:
-        for node in walk(top):
-            if str(node.get("maj:min")) == maj_min:
-                return node, top
+    """The node with this maj:min and the top-level disk it sits on (pure).
+
+    An eMMC boot partition is found too, as a whole device of its own (the kernel's view)."""
+    for emmc in parse_lsblk(lsblk_text)["blockdevices"]:
+        for top in [emmc, *(emmc.get("areas") or [])]:
+            for node in walk(top):
+                if str(node.get("maj:min")) == maj_min:
+                    return node, top
     return None, None
 
 
