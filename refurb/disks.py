@@ -9,14 +9,16 @@ eMMC unerased, so there is one :func:`not_own_reason`.
 
 - the medium refurb runs from (a partition of it is mounted where live systems keep their boot
   medium, see :data:`LIVE_MEDIUM_MOUNTS`),
-- removable media by the kernel's ``rm`` flag (a card in a USB card reader, an optical disc), or
+- removable media by the kernel's ``rm`` flag (a card in a USB card reader, an optical disc; an SD
+  card on the mmc bus, see below), or
 - on a USB or Thunderbolt transport (an external disk, a stick, a SATA disk in a USB enclosure).
 
 ``hotplug`` is not part of it: lsblk marks every device on the mmc bus (and SATA ports that allow
 hot swapping) ``hotplug``, and a soldered eMMC is the laptop's only disk on many school laptops.
-Note that the kernel never sets ``rm`` on the mmc bus, so an SD card in a PCIe card reader counts
-as the laptop's own: it must be erased or taken out (and the laptop probed again) before ``ready``.
-That errs on the side of erasing too much. An eMMC's boot partitions (``mmcblk0boot0/1``), its
+The kernel never sets ``rm`` on the mmc bus, so there an SD card is told from an eMMC by sysfs
+(``/sys/block/mmcblkN/device/type``: ``SD`` or ``MMC``, the ``mmc_type`` key); where that is not
+known, an mmc disk counts as the laptop's own (it must be erased or taken out before ``ready``),
+which errs on the side of erasing too much. An eMMC's boot partitions (``mmcblk0boot0/1``), its
 RPMB and general-purpose areas belong to the eMMC: they are listed under it, never as disks.
 
 Disk dicts come in two shapes: a ``refurb.probe/1`` disk (``name, serial, protocol, transport,
@@ -142,8 +144,8 @@ def not_own_reason(disk: Any) -> str | None:
         return "live_medium"
     # Probes recorded before this rule had no "hotplug" key and stored rm-or-hotplug.
     trusted = not isinstance(disk, Mapping) or "hotplug" in disk
-    if trusted and get("removable"):
-        return "removable"
+    if (trusted and get("removable")) or str(get("mmc_type") or "").upper() == "SD":
+        return "removable"  # the rm flag; on the mmc bus (never rm) the card type says it
     buses = str(get("subsystems") or "").split(":")
     for bus in _EXTERNAL_BUSES:
         tran = str(get("transport") or get("tran") or "").lower()

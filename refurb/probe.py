@@ -380,6 +380,10 @@ def _disks(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
         facts = smart.get(key) if key is not None else None
         if key is not None:
             used.add(key)
+        mmc = src.sys.get(f"sys/block/{name}/device/type")
+        entry = (
+            {**entry, "mmc_type": mmc.decode(errors="replace").strip() or None} if mmc else entry
+        )
         disk = _disk(name, entry, facts)
         disks.append(disk)
         _smart_warnings(src, disk, entry, key, facts, warnings)
@@ -462,6 +466,7 @@ def _disk(name: str, entry: dict[str, Any] | None, facts: dict[str, Any] | None)
         "removable": bool(entry.get("removable")),
         "hotplug": bool(entry.get("hotplug")),
         "live_medium": bool(entry.get("live_medium")),
+        "mmc_type": entry.get("mmc_type"),
         "children": [c["name"] for c in entry.get("children") or []],
         "smart_passed": facts.get("smart_passed"),
         "power_on_hours": facts.get("power_on_hours"),
@@ -712,6 +717,9 @@ def _read_sys(root: Path) -> tuple[dict[str, bytes], bool]:
     for name in _listdir(root / "sys/class/tpm"):
         for leaf in ("tpm_version_major", "caps"):
             take(f"sys/class/tpm/{name}/{leaf}")
+    for name in _listdir(root / "sys/block"):
+        if name.startswith("mmcblk"):
+            take(f"sys/block/{name}/device/type")  # "MMC" (eMMC) or "SD" (a card)
     take(EFI_MARKER)
     take(SECURE_BOOT_VAR)
     take(CPU_MAX_FREQ)

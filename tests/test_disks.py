@@ -47,6 +47,8 @@ def _wipe_list(capture: str) -> dict[str, dict[str, Any]]:
         ({"name": "mmcblk0", "protocol": "MMC", "removable": False, "hotplug": True}, None),
         ({"name": "sda", "protocol": "ATA", "removable": False, "hotplug": True}, None),
         ({"name": "sdc", "protocol": "SCSI", "removable": True, "hotplug": True}, "removable"),
+        ({"name": "mmcblk1", "protocol": "MMC", "mmc_type": "SD", "hotplug": True}, "removable"),
+        ({"name": "mmcblk0", "protocol": "MMC", "mmc_type": "MMC", "hotplug": True}, None),
         ({"name": "sdb", "protocol": "USB", "transport": "usb", "hotplug": True}, "usb"),
         (
             {
@@ -97,6 +99,28 @@ def test_probe_emmc_sd_card_and_live_stick(run_cli, tmp_path: Path) -> None:
     assert reasons == {"sda": "live_medium", "sdb": "removable", "mmcblk0": None}
     text = run_cli("probe", "--from", str(tmp_path / "emmc-sd-usb"), expect=0).stdout
     assert "64 GB eMMC" in text and "the medium refurb runs from" in text
+
+
+def test_probe_sd_card_in_a_pcie_reader_is_told_from_the_emmc_by_sysfs(
+    run_cli, tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, "emmc-sd-pcie")
+    for name, kind in (("mmcblk0", "MMC"), ("mmcblk1", "SD")):
+        (folder / "sys" / "block" / name / "device").mkdir(parents=True)
+        (folder / "sys" / "block" / name / "device" / "type").write_text(kind + "\n")
+    probe = run_cli("probe", "--from", str(folder), "--json", expect=0).json
+    found = {d["name"]: d for d in probe["disks"]}
+    assert list(found) == ["sda", "mmcblk0", "mmcblk1"]
+    assert found["mmcblk1"]["removable"] is False and found["mmcblk1"]["mmc_type"] == "SD"
+    assert {n: disks.not_own_reason(d) for n, d in found.items()} == {
+        "sda": "live_medium",
+        "mmcblk0": None,
+        "mmcblk1": "removable",
+    }
+    facts = SystemFacts(mmc_types={"mmcblk0": "MMC", "mmcblk1": "SD"})
+    listed, _warnings = assess((LSBLK / "emmc-sd-pcie.json").read_text(), facts)
+    own = {d.name: d.to_dict()["own"] for d in listed if d.type == "disk"}
+    assert own == {"sda": False, "mmcblk0": True, "mmcblk1": False}
 
 
 def test_probe_nvme_and_sata_on_a_hotplug_port(run_cli, tmp_path: Path) -> None:

@@ -72,6 +72,7 @@ class Disk:
     stacked: list[str] = field(default_factory=list)
     # An eMMC's boot partitions and RPMB: parts of this chip, not disks of their own.
     areas: list[str] = field(default_factory=list)
+    mmc_type: str | None = None  # sysfs device/type on the mmc bus: "MMC" (eMMC) or "SD"
     blockers: list[Blocker] = field(default_factory=list)
     smart: dict[str, Any] = field(default_factory=dict)
 
@@ -259,6 +260,7 @@ def build_disk(
     *,
     smart: dict[str, Any] | None = None,
     backing_file: str | None = None,
+    mmc_type: str | None = None,
 ) -> Disk:
     """One lsblk node (with its children) -> a :class:`Disk` without the safety verdict.
 
@@ -302,6 +304,7 @@ def build_disk(
         mountpoints=mounts,
         stacked=stacked,
         areas=[str(a.get("name")) for a in node.get("areas") or []],
+        mmc_type=mmc_type,
         smart=smart,
     )
 
@@ -319,6 +322,8 @@ class SystemFacts:
     smart: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Devices whose ``ro`` lsblk cannot see (e.g. a loop device on a read-only file).
     read_only: set[str] = field(default_factory=set)
+    # /sys/block/mmcblkN/device/type by disk name: "MMC" (eMMC) or "SD" (a card).
+    mmc_types: dict[str, str] = field(default_factory=dict)
 
 
 def blockers_for(node: dict[str, Any], facts: SystemFacts) -> list[Blocker]:
@@ -402,7 +407,10 @@ def assess(lsblk_text: str, facts: SystemFacts) -> tuple[list[Disk], list[str]]:
     for node in parsed["blockdevices"]:
         name = str(node.get("name"))
         disk = build_disk(
-            node, smart=facts.smart.get(name), backing_file=facts.backing_files.get(name)
+            node,
+            smart=facts.smart.get(name),
+            backing_file=facts.backing_files.get(name),
+            mmc_type=facts.mmc_types.get(name),
         )
         disk.blockers = blockers_for(node, facts)
         disks.append(disk)
@@ -536,6 +544,10 @@ def gather(
                 facts.backing_files[name] = backing
             if _read(f"/sys/block/{name}/ro").strip() == "1":
                 facts.read_only.add(name)
+        elif name.startswith("mmcblk"):
+            kind = _read(f"/sys/block/{name}/device/type").strip()
+            if kind:
+                facts.mmc_types[name] = kind
         elif with_smart and node.get("type") == "disk" and _int(node.get("size")) > 0:
             if runner.which("smartctl") is None:
                 continue
@@ -604,7 +616,12 @@ def resolve(arg: str, lsblk_text: str, facts: SystemFacts) -> Disk:
             )
         )
     name = str(node.get("name"))
-    disk = build_disk(node, smart=facts.smart.get(name), backing_file=facts.backing_files.get(name))
+    disk = build_disk(
+        node,
+        smart=facts.smart.get(name),
+        backing_file=facts.backing_files.get(name),
+        mmc_type=facts.mmc_types.get(name),
+    )
     disk.blockers = blockers_for(node, facts)
     return disk
 
