@@ -248,6 +248,9 @@ def test_an_emmc_boot_partition_is_found_under_its_emmc_and_is_read_only() -> No
     from refurb.wipe.discovery import blockers_for, find_node
 
     text = (LSBLK / "emmc-only.json").read_text()
+    listed, _warnings = assess(text, SystemFacts())
+    emmc = next(d for d in listed if d.name == "mmcblk0")
+    assert emmc.areas == ["mmcblk0boot0", "mmcblk0boot1"]
     node, top = find_node(text, "179:8")
     assert node is not None and node["name"] == "mmcblk0boot0" and top is node
     assert [b.code for b in blockers_for(node, SystemFacts())] == ["read_only"]
