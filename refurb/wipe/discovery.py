@@ -318,6 +318,9 @@ class SystemFacts:
     # maj:min and mount sources of the file systems holding refurb's own files.
     self_devices: set[str] = field(default_factory=set)
     self_sources: set[str] = field(default_factory=set)
+    # maj:min of the file system this process sees as "/" (found so even in a chroot or a
+    # container, where no mount point reads "/").
+    root_devices: set[str] = field(default_factory=set)
     backing_files: dict[str, str] = field(default_factory=dict)
     smart: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Devices whose ``ro`` lsblk cannot see (e.g. a loop device on a read-only file).
@@ -353,6 +356,10 @@ def blockers_for(node: dict[str, Any], facts: SystemFacts) -> list[Blocker]:
         if s in paths or (s.startswith("/dev/") and s.rsplit("/", 1)[-1] in names)
     ]
     system = [(name, p) for name, p in mounted if p in SYSTEM_MOUNTS]
+    if not system:
+        system = [
+            (str(n.get("name")), "/") for n in nodes if n.get("maj:min") in facts.root_devices
+        ]
     live = [(name, p) for name, p in mounted if p in LIVE_MEDIUM_MOUNTS]
     if system or swap:
         where = ", ".join(
@@ -526,6 +533,9 @@ def gather(
         mounts=parse_mountinfo(_read("/proc/self/mountinfo")),
         swaps=parse_swaps(_read("/proc/swaps")),
     )
+    root = _dev_of(Path("/"))
+    if root:
+        facts.root_devices.add(root)
     for p in self_paths(own_paths):
         probe = p
         while not probe.exists() and probe != probe.parent:
