@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from refurb import disks as disk_model
+from refurb import units
 from refurb.errors import InvalidInput
 from refurb.i18n import _
+from refurb.specs import battery_health_pct
 
 DATA_DIR = Path(__file__).parent / "data"
 PROFILES_FILE = "profiles.toml"
@@ -630,7 +633,7 @@ class Facts:
     main_disk: dict[str, Any] | None
     storage_kind: str | None  # "ssd" | "hdd" | None
     batteries: list[dict[str, Any]]
-    battery_pct: float | None  # worst battery's health
+    battery_pct: float | None  # the batteries' pooled health (refurb.specs)
     battery_expected: bool
     tpm: str | None
     secure_boot: bool | None  # True on, False off/absent, None unknown
@@ -661,17 +664,6 @@ def _disk_kind(disk: Mapping[str, Any]) -> str | None:
     if rotational is False:
         return "ssd"
     return None
-
-
-def _battery_health(bat: Mapping[str, Any]) -> float | None:
-    pct = _num(bat.get("health_pct"))
-    if pct is None:
-        design, full = _num(bat.get("design_wh")), _num(bat.get("full_wh"))
-        if design and full is not None and design > 0:
-            pct = 100.0 * full / design
-    if pct is None:
-        return None
-    return max(0.0, min(pct, 100.0))  # new cells often report a little over 100 %
 
 
 def _secure_boot(value: Any) -> tuple[bool | None, bool | None]:
@@ -745,18 +737,12 @@ def facts_from_probe(probe: Mapping[str, Any], cpu_rules: Iterable[CpuRule]) -> 
         estimated = True
 
     raw_disks = probe.get("disks") if isinstance(probe.get("disks"), list) else []
-    disks = [
-        d
-        for d in raw_disks
-        if isinstance(d, Mapping)
-        and str(d.get("protocol") or "").upper() != "USB"
-        and not d.get("removable")
-    ]
+    disks = [d for d in raw_disks if isinstance(d, Mapping) and disk_model.is_internal(d)]
     main = max(disks, key=lambda d: _num(d.get("size_bytes")) or 0, default=None)
 
     raw_bats = probe.get("batteries") if isinstance(probe.get("batteries"), list) else []
     batteries = [b for b in raw_bats if isinstance(b, Mapping)]
-    healths = [h for h in (_battery_health(b) for b in batteries) if h is not None]
+    battery_pct = battery_health_pct(batteries)
     chassis = str(system.get("chassis_type") or "").strip().lower()
 
     model = cpu.get("model") if isinstance(cpu.get("model"), str) else None
@@ -782,7 +768,7 @@ def facts_from_probe(probe: Mapping[str, Any], cpu_rules: Iterable[CpuRule]) -> 
         main_disk=dict(main) if main is not None else None,
         storage_kind=_disk_kind(main) if main is not None else None,
         batteries=[dict(b) for b in batteries],
-        battery_pct=round(min(healths), 1) if healths else None,
+        battery_pct=battery_pct,
         battery_expected=chassis not in _NO_BATTERY_CHASSIS,
         tpm=_tpm_version(probe.get("tpm")),
         secure_boot=enabled,
@@ -835,8 +821,10 @@ def fmt_num(value: float | None) -> str:
 
 
 def _gb(size_bytes: Any) -> float | None:
-    size = _num(size_bytes)
-    return round(size / 1e9, 1) if size else None
+    """A disk's size in GB as it was sold (``refurb.units``): what the label says, and what the
+    makers' requirements (Windows 11's "64 GB") mean."""
+    size = units.sold_gb(_num(size_bytes))
+    return round(size, 1) if size else None
 
 
 def disk_name(disk: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from refurb.disks import own_probe_disks
 from refurb.parsers import clean, sysfs
 
 # What each fact is called in `probe --save --json` (``matched_by``), strongest first.
@@ -52,17 +53,12 @@ class Facts:
         }
 
 
-def own_disk(disk: Mapping[str, Any]) -> bool:
-    """A disk that stays with the laptop (not a USB disk or stick, not removable media)."""
-    return disk.get("protocol") != "USB" and not disk.get("removable")
-
-
 def facts_of(probe: Mapping[str, Any]) -> Facts:
     """The facts of a ``refurb.probe/1`` document that can recognise its machine (pure)."""
     system = probe.get("system") or {}
     disks = []
-    for disk in probe.get("disks") or []:
-        serial = clean.serial(disk.get("serial")) if own_disk(disk) else None
+    for disk in own_probe_disks(probe):  # the laptop's own: not USB, removable or the live stick
+        serial = clean.serial(disk.get("serial"))
         if serial and serial not in disks:
             disks.append(serial)
     macs = []

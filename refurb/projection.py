@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from refurb import events as ev
+from refurb.disks import disk_key, own_probe_disks
 from refurb.i18n import _
+from refurb.specs import storage_text, summary
 
 STEP_KINDS = {"probe", "wipe_started", "wipe", "os_install", "grade"}
 INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
@@ -30,41 +32,10 @@ def new_state(asset_id: str, at: str) -> dict[str, Any]:
     }
 
 
-def _gib(n: int | None) -> str:
-    if not n:
-        return "?"
-    gb = n / 1e9
-    return f"{gb:.0f} GB" if gb >= 10 else f"{gb:.1f} GB"
-
-
-def _real_disks(probe: dict[str, Any]) -> list[dict[str, Any]]:
-    """The laptop's own disks: USB and removable media (the boot stick) are not the device's."""
-    return [
-        d for d in probe.get("disks") or [] if d.get("protocol") != "USB" and not d.get("removable")
-    ]
-
-
-def disk_key(disk: Mapping[str, Any]) -> str:
-    """How a disk is known across probes, wipes and certificates: its serial, else its name.
-
-    Only virtual and loop devices lack a serial; their kernel name is the best there is.
-    """
-    serial = disk.get("serial") or disk.get("serial_number")
-    if serial:
-        return str(serial).strip()
-    name = disk.get("name") or disk.get("path") or disk.get("device") or "?"
-    return "dev:" + str(name).rsplit("/", 1)[-1]
-
-
 def specs_from_probe(probe: dict[str, Any]) -> dict[str, Any]:
-    """The facts a person reads on a label or in a stock list (``refurb.probe.summary``)."""
-    from refurb.probe import summary
-
+    """The facts a person reads on a label or in a stock list (``refurb.specs.summary``)."""
     specs = summary(probe)
-    specs["storage"] = (
-        ", ".join(f"{_gib(d.get('size_bytes'))} {d.get('kind') or 'disk'}" for d in specs["disks"])
-        or None
-    )
+    specs["storage"] = storage_text(specs["disks"])
     specs["system_serial"] = specs.get("serial")
     return specs
 
@@ -152,7 +123,7 @@ def _apply_probe(s: dict[str, Any], probe: dict[str, Any], at: str) -> None:
     s["serial"] = s.get("serial") or specs.get("system_serial")
     old = s["disks"]
     fresh: dict[str, dict[str, Any]] = {}
-    for d in _real_disks(probe):
+    for d in own_probe_disks(probe):
         key = disk_key(d)
         entry = dict(old.get(key) or {})
         entry.update(

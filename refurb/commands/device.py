@@ -25,9 +25,9 @@ Example: refurb status RF-7K3QM-X4T2A ready
 
 
 def _size(n: int | None) -> str:
-    if not n:
-        return "—"
-    return f"{n / 2**30:.0f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+    from refurb.units import disk_size
+
+    return disk_size(n, unknown="—")
 
 
 def event_summary(kind: str, payload: dict[str, Any]) -> str:
@@ -118,11 +118,11 @@ def _render_device(
     from rich.table import Table
 
     from refurb.projection import erasure_word
+    from refurb.specs import model_line
+    from refurb.units import memory_size
 
     out = env.out
-    title = " ".join(x for x in (state.get("manufacturer"), state.get("model")) if x) or _(
-        "unknown model"
-    )
+    title = model_line(state.get("manufacturer"), state.get("model")) or _("unknown model")
     out.print(f"[bold]{state['asset_id']}[/bold]  {title}  [cyan]{state['status']}[/cyan]")
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim")
@@ -133,7 +133,7 @@ def _render_device(
         (_("Batch"), state.get("batch")),
         (_("Location"), state.get("location")),
         (_("CPU"), state.get("cpu")),
-        (_("Memory"), _size(state.get("ram_bytes")) if state.get("ram_bytes") else None),
+        (_("Memory"), memory_size(state["ram_bytes"]) if state.get("ram_bytes") else None),
         (_("Storage"), state.get("storage")),
         (
             _("Battery"),
