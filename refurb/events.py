@@ -381,7 +381,7 @@ class Wipe(Payload):
             return
         from refurb.wipe.record import erased_shortfalls
 
-        missing = erased_shortfalls(self.record)
+        missing = erased_shortfalls(self.record, self.disk.size_bytes)
         if missing:
             raise Refused(
                 _("the erasure of {disk} cannot be recorded as erased: {why}").format(

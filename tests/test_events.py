@@ -17,9 +17,10 @@ DISK = {"name": "sda", "serial": "S2ABC", "model": "SAMSUNG MZ7LN256", "size_byt
 
 
 def _wipe(status: str = "erased", **record: Any) -> dict[str, Any]:
+    disk = record.pop("disk", DISK)  # the event's disk (its size counts when the record has none)
     return {
         "wipe_id": "w1",
-        "disk": DISK,
+        "disk": disk,
         "status": status,
         "record": {**erased_record(1_000_000), **record},
     }
@@ -77,7 +78,11 @@ def test_malformed_payload_is_refused_naming_the_field(store, asset, kind, paylo
         ({"verification": {}}, "no verification passed"),
         ({"bytes_written": 999_424}, "999424 of 1000000 bytes written"),
         ({"bytes_written": None}, "0 of 1000000 bytes written"),
-        ({"device_size_bytes": None, "media": {}}, "does not say the disk's size"),
+        (
+            {"device_size_bytes": None, "media": {}, "disk": {**DISK, "size_bytes": None}},
+            "does not say the disk's size",
+        ),
+        ({"device_size_bytes": None, "media": {}, "bytes_written": 10}, "10 of 1000000 bytes"),
         ({"errors": [{"op": "write", "offset": 4096}], "error_count": 1}, "1 I/O error recorded"),
         ({"error_count": 3, "errors": []}, "3 I/O errors recorded"),
     ],

@@ -291,14 +291,15 @@ def interrupted_record(
 # -- when a record proves an erasure -------------------------------------------------------------
 
 
-def erased_shortfalls(record: Mapping[str, Any]) -> list[str]:
+def erased_shortfalls(record: Mapping[str, Any], disk_size: int | None = None) -> list[str]:
     """What keeps ``record`` from proving ``erased``; empty when it does.
 
     The one rule every ``erased`` result must pass (the store refuses a ``wipe`` event saying
     ``erased`` otherwise): no I/O error anywhere, every byte of the disk written, and a
     verification that passed. A firmware erase is written by the disk itself; its proof is the
     read-back that compares sampled blocks before and after, so its byte count is not asked.
-    Works on refurb's own records and on imported nwipe records.
+    Works on refurb's own records and on imported nwipe records; ``disk_size`` is the size the
+    event gives for the disk, used when the record does not say it.
     """
     missing: list[str] = []
     errors = record.get("errors") or []
@@ -312,7 +313,7 @@ def erased_shortfalls(record: Mapping[str, Any]) -> list[str]:
         )
     if record.get("method") != "firmware":
         media = record.get("media") or {}
-        size = record.get("device_size_bytes") or media.get("size_bytes")
+        size = record.get("device_size_bytes") or media.get("size_bytes") or disk_size
         written = record.get("bytes_written")
         if not isinstance(size, int) or size <= 0:
             missing.append(_("the record does not say the disk's size"))
