@@ -143,7 +143,6 @@ def test_facts_of_a_probe():
         "disks": [
             {"name": "sda", "serial": "S3YZ", "protocol": "ATA"},
             {"name": "sdb", "serial": "USB123", "protocol": "USB"},
-            {"name": "mmcblk1", "serial": "0x1234abcd", "removable": True},
             {"name": "nvme0n1", "serial": "0000000000000000"},
         ],
         "network": [
