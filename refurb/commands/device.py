@@ -60,6 +60,16 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
         }
         status = payload.get("status") or "failed"
         return _("{result}: {disk}").format(result=words.get(status, status), disk=label)
+    if kind == "os_install" and payload.get("factory_reset"):
+        return _("factory reset") + (
+            f": {' '.join(str(payload[k]) for k in ('image', 'version') if payload.get(k))}"
+            if payload.get("image")
+            else ""
+        )
+    if kind in ("loan_out", "handout", "loan_return", "loan_extend", "loan_purge", "partner"):
+        from refurb.commands.loans import loan_event_summary
+
+        return loan_event_summary(kind, payload)
     if kind == "os_install":
         return _("OS installed: {name}").format(
             name=" ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
@@ -129,7 +139,10 @@ def _render_device(
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim")
     facts.add_column()
+    from refurb.readiness import kind_word
+
     rows = [
+        (_("Kind"), kind_word(state.get("kind"))),
         (_("Serial"), state.get("serial")),
         (_("Donor"), state.get("donor")),
         (_("Batch"), state.get("batch")),
