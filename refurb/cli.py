@@ -78,6 +78,13 @@ class RefurbGroup(TyperGroup):
                 and (debug or _is_usage_error(exc))
             ):
                 raise
+            if (
+                env is not None
+                and env.raise_unexpected
+                and isinstance(exc, Exception)
+                and not isinstance(exc, (RefurbError, typer.Abort))
+            ):
+                raise
             raise typer.Exit(exit_status_for(exc)) from None
 
 
