@@ -344,6 +344,18 @@ def list_loans(
     return [v for v in views if v.overdue] if overdue_only else views
 
 
+def current(store: Store, asset_id: str) -> LoanView | None:
+    """The device's open loan or its hand-out, for `refurb show`; None when it has neither."""
+    stmt = (
+        select(Loan)
+        .where(Loan.asset_id == asset_id, Loan.returned_at.is_(None))
+        .order_by(Loan.out_at.desc())
+        .limit(1)
+    )
+    loan = store.session.exec(stmt).scalars().first()
+    return _views(store, [loan], _today(store))[0] if loan else None
+
+
 def overdue(store: Store, as_of: date | None = None) -> list[LoanView]:
     """Open loans whose due date has passed on ``as_of`` (default today): for `refurb stock`."""
     day = as_of or _today(store)

@@ -73,7 +73,7 @@ def kind_word(kind: str | None) -> str:
         "desktop": _("desktop"),
         "tablet": _("tablet"),
         "phone": _("phone"),
-        "screen": _("screen (monitor)"),
+        "screen": _("monitor"),
     }
     return words.get(kind or DEFAULT_KIND, kind or DEFAULT_KIND)
 

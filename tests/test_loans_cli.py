@@ -276,7 +276,7 @@ def test_kinds_readiness_and_labels(tmp_path, run_cli, initialized):
 
     data = label_data_from_device({"asset_id": "RF-X", "kind": "screen", "cpu": "Intel Core i5",
                                    "ram_bytes": 8 * 2**30, "grade": "B"})  # fmt: skip
-    assert data.spec_line() == "" and data.model == "Screen (monitor)" and data.grade == "B"
+    assert data.spec_line() == "" and data.model == "Monitor" and data.grade == "B"
     laptop = label_data_from_device({"asset_id": "RF-Y", "cpu": "Intel Core i5",
                                      "ram_bytes": 8 * 2**30})  # fmt: skip
     assert laptop.spec_line() == "Core i5 · 8 GB"
@@ -285,3 +285,16 @@ def test_kinds_readiness_and_labels(tmp_path, run_cli, initialized):
     run_cli("label", screen, "--out", str(out), expect=0)
     assert out.stat().st_size > 0
     assert json.loads(json.dumps(shown))  # the show JSON stays plain JSON
+
+
+def test_show_names_the_loan_and_status_by_hand_is_refused(run_cli, partner):
+    asset = _ready_screen(run_cli)
+    by_hand = run_cli("status", asset, "on_loan")
+    assert by_hand.exit_code == 1 and "refurb loan out" in by_hand.stderr
+    run_cli("loan", "out", asset, "--to", partner, "--ref", "DL-5", "--due", DUE, expect=0)
+    shown = run_cli("show", asset, "--json", expect=0).json
+    assert (shown["loan"]["partner"], shown["loan"]["ref"]) == ("Digi-leen", "DL-5")
+    text = run_cli("--lang", "nl", "show", asset, expect=0).stdout
+    assert "uitgeleend aan Digi-leen tot " + DUE + " (DL-5)" in text
+    back = run_cli("status", asset, "ready")
+    assert back.exit_code == 1 and "refurb loan return" in back.stderr

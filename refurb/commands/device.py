@@ -104,6 +104,12 @@ def show(
         device = store.get_device(asset)
         state = store.live_state(device)
         events = store.events(device.asset_id)
+        loan = None
+        if state["status"] in ("on_loan", "handed_out"):
+            from refurb.loans import current
+
+            found = current(store, device.asset_id)
+            loan = found.to_dict() if found else None
     missing = missing_for_ready(state)
     timeline = [
         {
@@ -118,14 +124,23 @@ def show(
     ]
     if json_out:
         env.print_json(
-            {"device": _device_json(state), "missing_for_ready": missing, "events": timeline}
+            {
+                "device": _device_json(state),
+                "missing_for_ready": missing,
+                "loan": loan,
+                "events": timeline,
+            }
         )
         return
-    _render_device(env, state, missing, timeline)
+    _render_device(env, state, missing, timeline, loan)
 
 
 def _render_device(
-    env: Env, state: dict[str, Any], missing: list[str], timeline: list[dict[str, Any]]
+    env: Env,
+    state: dict[str, Any],
+    missing: list[str],
+    timeline: list[dict[str, Any]],
+    loan: dict[str, Any] | None = None,
 ) -> None:
     from rich.table import Table
 
@@ -158,6 +173,7 @@ def _render_device(
         (_("Erasure"), erasure_word(state["erasure"]) if state.get("erasure") else None),
         (_("OS"), state.get("os")),
         (_("Grade"), state.get("grade")),
+        (_("Loan"), _loan_line(loan) if loan else None),
         (_("Notes"), state.get("notes")),
     ]
     for label, value in rows:
@@ -188,6 +204,17 @@ def _render_device(
         when = item["at"][:16].replace("T", " ")
         table.add_row(when, item["actor"], event_summary(item["kind"], item["payload"]))
     out.print(table)
+
+
+def _loan_line(loan: dict[str, Any]) -> str:
+    if loan["kind"] == "handout":
+        return _("handed out to {partner}").format(partner=loan["partner"])
+    text = _("lent to {partner} until {due}").format(partner=loan["partner"], due=loan["due"])
+    if loan.get("ref"):
+        text += f" ({loan['ref']})"
+    if loan["overdue"]:
+        text += " — " + _("{n} days late").format(n=loan["days_overdue"])
+    return text
 
 
 def list_devices(
