@@ -255,6 +255,11 @@ def hand_out(store: Store, asset: str, partner: str) -> Loan:
     return loan
 
 
+def current_loan(store: Store, asset: str) -> Loan:
+    """The device's open loan; refused, saying so, when it is not on loan."""
+    return _current_loan(store, asset)[1]
+
+
 def _current_loan(store: Store, asset: str) -> tuple[str, Loan]:
     device = store.get_device(asset)
     loan = open_loan(store, device.asset_id)

@@ -512,7 +512,14 @@ class Store:
                 payload = {k: _clean_text(fields.get(k)) for k in INTAKE_KEYS}
                 _check_lengths(payload, n + 1 if len(rows) > 1 else None)
                 payload["serial"] = serials[n]
-                payload["kind"] = check_kind(payload["kind"] or DEFAULT_KIND)
+                try:
+                    payload["kind"] = check_kind(payload["kind"] or DEFAULT_KIND)
+                except InvalidInput as exc:
+                    if len(rows) > 1:
+                        exc.message = _("row {row}: {message}").format(
+                            row=n + 1, message=exc.message
+                        )
+                    raise
                 asset_id = self._next_asset_id(ws)
                 ev = self._write_event(ws, asset_id, "intake", payload)
                 created.append(self._project(None, ev, payload))

@@ -298,3 +298,75 @@ def test_show_names_the_loan_and_status_by_hand_is_refused(run_cli, partner):
     assert "uitgeleend aan Digi-leen tot " + DUE + " (DL-5)" in text
     back = run_cli("status", asset, "ready")
     assert back.exit_code == 1 and "refurb loan return" in back.stderr
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("pg_server_url")
+
+
+def test_loans_on_each_backend_with_rebuild_and_purge(run_cli, db_url, tmp_path):
+    import uuid
+
+    from refurb.env import Env
+
+    def cli(*args, **kw):
+        return run_cli("--db", db_url, *args, **kw)
+
+    cli("init", "--site", "Backend loans", expect=0)
+    name = f"Partner {uuid.uuid4().hex[:6]}"
+    cli("partner", "add", name, "--lang", "fr", expect=0)
+    asset = cli("intake", "new", "--kind", "phone", "--json", expect=0).json["asset_id"]
+    cli("os", "record", asset, "--factory-reset", expect=0)
+    cli("grade", asset, "--cosmetic", "A", "--check", "touchscreen=ok", expect=0)
+    cli("status", asset, "ready", expect=0)
+    cli("loan", "out", asset, "--to", name, "--ref", "X-1", "--due", DUE, expect=0)
+    cli("loan", "agreement", asset, "--pdf", str(tmp_path / "again.pdf"), expect=0)
+    assert (tmp_path / "again.pdf").read_bytes().startswith(b"%PDF")
+    cli("loan", "return", asset, "--condition", "incomplete", "--note", "no charger", expect=0)
+    missing = cli("show", asset, "--json", expect=0).json["missing_for_ready"]
+    assert len(missing) == 2 and "factory-reset" in missing[0]
+    later = Env(db_url=db_url, clock=lambda: datetime.now(UTC) + timedelta(days=3))
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    purged = run_cli("loan", "purge", "--before", tomorrow, "--json", env=later, expect=0)
+    assert purged.json["purged"] >= 1
+    assert cli("admin", "check", "--json", expect=0).json["ok"]
+    cli("admin", "rebuild", expect=0)
+    mine = [
+        x for x in cli("loan", "list", "--all", "--json", expect=0).json if x["asset_id"] == asset
+    ]
+    assert [(x["ref"], x["condition"], x["note"]) for x in mine] == [
+        (None, "incomplete", "no charger")
+    ]
+    partners = {p["name"]: p for p in cli("partner", "list", "--json", expect=0).json}
+    assert partners[name]["loans"] == 1 and partners[name]["on_loan"] == 0
+
+
+def test_a_store_from_before_kinds_is_upgraded_and_its_devices_are_laptops(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from refurb.env import Env
+    from refurb.store import MIGRATIONS, open_store
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(
+            text(
+                "INSERT INTO devices (asset_id, status, created_at, updated_at, event_count) "
+                "VALUES ('RF-OLD', 'intake', 'x', 'x', 0)"
+            )
+        )
+    engine.dispose()
+    from refurb.models import Device
+
+    with open_store(Env(db_url=url)) as store:
+        assert store.session.get(Device, "RF-OLD").kind == "laptop"

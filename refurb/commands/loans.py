@@ -172,6 +172,28 @@ def loan_out(
         env.err.print(_("Agreement: {path}").format(path=pdf))
 
 
+@loan_app.command(
+    "agreement",
+    help="Print the loan agreement of a device on loan again (in the partner's language).\n\n"
+    "Example: refurb loan agreement RF-7K3QM-X4T2A --pdf agreement.pdf",
+)
+def loan_agreement(
+    ctx: typer.Context,
+    asset: str = typer.Argument(..., help=ASSET_HELP),
+    pdf: Path = typer.Option(..., "--pdf", help="Write the loan agreement PDF here."),
+) -> None:
+    from refurb.loan_agreement import render
+    from refurb.loans import agreement_facts, current_loan
+    from refurb.store import open_store
+
+    env: Env = ctx.obj
+    _check_pdf_target(env, pdf)
+    with open_store(env) as store:
+        facts = agreement_facts(store, current_loan(store, asset))
+    render(facts, pdf, env.config_dir)
+    env.err.print(_("Agreement: {path}").format(path=pdf))
+
+
 def _check_pdf_target(env: Env, pdf: Path) -> None:
     """Refuse an unwritable --pdf before the loan is recorded (nothing half-done)."""
     import os
