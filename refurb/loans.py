@@ -185,7 +185,14 @@ def open_loan(store: Store, asset_id: str) -> Loan | None:
 def _ready_device(store: Store, asset: str, what: str) -> str:
     device = store.get_device(asset)
     if device.status == "ready":
-        return device.asset_id
+        missing = store.readiness(device.asset_id)  # e.g. a probe since found another disk
+        if not missing:
+            return device.asset_id
+        raise Refused(
+            _("{asset} is marked ready but still needs {missing}").format(
+                asset=device.asset_id, missing="; ".join(missing)
+            )
+        )
     if device.status == "on_loan":
         loan = open_loan(store, device.asset_id)
         partner = store.session.get(Partner, loan.partner_id) if loan else None

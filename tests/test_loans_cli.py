@@ -302,9 +302,24 @@ def test_show_names_the_loan_and_status_by_hand_is_refused(run_cli, partner):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
+    """SQLite, or a PostgreSQL database of this test's own (the session's one stays as the
+    other tests expect it)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    return request.getfixturevalue("pg_server_url")
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    import psycopg
+
+    shared = request.getfixturevalue("pg_server_url")
+    head, _, name = shared.rpartition("/")
+    own = f"{name}_loans"
+    plain = shared.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{own}"')
+    try:
+        yield f"{head}/{own}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
 
 
 def test_loans_on_each_backend_with_rebuild_and_purge(run_cli, db_url, tmp_path):
@@ -370,3 +385,22 @@ def test_a_store_from_before_kinds_is_upgraded_and_its_devices_are_laptops(tmp_p
 
     with open_store(Env(db_url=url)) as store:
         assert store.session.get(Device, "RF-OLD").kind == "laptop"
+
+
+def test_a_ready_laptop_probed_again_with_a_new_disk_is_not_lent(run_cli, partner):
+    asset = run_cli("intake", "new", "--json", expect=0).json["asset_id"]
+    _save_probe(asset, {"name": "sda", "serial": "S1", "size_bytes": 10**11, "protocol": "ATA"})
+    from refurb.env import Env
+    from refurb.store import open_store
+
+    disk = {"name": "sda", "serial": "S1", "size_bytes": 10**11}
+    with open_store(Env()) as store:
+        store.append(asset, "wipe", {"wipe_id": "w1", "disk": disk, "status": "erased",
+                                     "record": {"method": "zero"}})  # fmt: skip
+    run_cli("os", "record", asset, "--image", "Linux Mint", "--version", "22.1", expect=0)
+    _grade_laptop(run_cli, asset)
+    run_cli("status", asset, "ready", expect=0)
+    second = {"name": "sdb", "serial": "S2", "size_bytes": 10**11, "protocol": "ATA"}
+    _save_probe(asset, {**disk, "protocol": "ATA"}, second)
+    result = run_cli("loan", "out", asset, "--to", partner, "--ref", "DL-1", "--due", DUE)
+    assert result.exit_code == 1 and "erasure of disk sdb" in result.stderr
