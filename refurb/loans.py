@@ -411,9 +411,8 @@ def agreement_facts(store: Store, loan: Loan) -> dict[str, Any]:
         payload = json.loads(ev.payload)
         if payload.get("loan_id") == loan.id:
             accessories = payload.get("accessories")
-    config = store.env.extra.get("config") or {}
     return {
-        "site": config.get("site") or "",
+        "site": store.env.settings.site or "",
         "device": device,
         "partner": {
             "name": partner.name if partner else "",
