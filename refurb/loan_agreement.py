@@ -8,12 +8,19 @@ are filled in. Text is set in DejaVu Sans, as the erasure certificate is.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from refurb.errors import InvalidInput, StoreError
 from refurb.i18n import _, current_language, set_language
+from refurb.models import Event, Loan, LoanRef, Partner
+
+if TYPE_CHECKING:
+    from refurb.store import Store
 
 SHIPPED = Path(__file__).parent / "data" / "loan_conditions"
 PLACEHOLDERS = ("site", "partner", "asset", "due", "kind")
@@ -64,6 +71,36 @@ def _day(iso: str | None, lang: str) -> str:
     from babel.dates import format_date
 
     return format_date(date.fromisoformat(iso[:10]), format="long", locale=lang)
+
+
+def agreement_facts(store: Store, loan: Loan) -> dict[str, Any]:
+    """What the loan agreement prints: device, partner, reference, dates."""
+    device = store.device_state(store.get_device(loan.asset_id))
+    partner = store.session.get(Partner, loan.partner_id)
+    ref = store.session.get(LoanRef, loan.id)
+    events = store.session.exec(
+        select(Event).where(Event.asset_id == loan.asset_id, Event.kind == "loan_out")
+    ).scalars()
+    accessories = None
+    for ev in events:
+        payload = json.loads(ev.payload)
+        if payload.get("loan_id") == loan.id:
+            accessories = payload.get("accessories")
+    return {
+        "site": store.env.settings.site or "",
+        "device": device,
+        "partner": {
+            "name": partner.name if partner else "",
+            "contact": partner.contact if partner else None,
+        },
+        "lang": partner.lang if partner else "en",
+        "ref": ref.ref if ref else None,
+        "loan_id": loan.id,
+        "programme": loan.programme,
+        "accessories": accessories,
+        "out_at": loan.out_at,
+        "due": loan.due,
+    }
 
 
 def render(facts: dict[str, Any], path: Path, config_dir: Path | None = None) -> Path:

@@ -2,7 +2,7 @@
 
 Everything is an event (``partner``, ``loan_out``, ``handout``, ``loan_return``, ``loan_extend``,
 ``loan_purge``), so loans sync like the rest; the ``partners`` and ``loans`` tables are folded
-from them by :func:`project`. The partner's reference for the person never enters the hashed
+from them by :func:`refurb.loan_fold.project`. The partner's reference for the person never enters the hashed
 log: the event keeps ``sha256(salt + ref)`` and the clear reference with its salt sits in the
 ``loan_refs`` table, which ``loan purge`` empties for loans returned before a date (see
 docs/loans.md for why).
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
 import unicodedata
 import uuid
@@ -21,12 +20,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlmodel import Session
 
 from refurb.errors import InvalidInput, NotFound, Refused
 from refurb.i18n import LANGUAGES, _
 from refurb.loan_refs import check_ref, digest, new_salt
-from refurb.models import Event, Loan, LoanRef, Partner
+from refurb.models import Loan, LoanRef, Partner
 
 if TYPE_CHECKING:
     from refurb.store import Store
@@ -396,89 +394,3 @@ def purge(store: Store, before: str) -> int:
         (x.asset_id, "loan_purge", {"loan_id": x.id, "before": day.isoformat()}) for x in loans
     )
     return len(loans)
-
-
-def agreement_facts(store: Store, loan: Loan) -> dict[str, Any]:
-    """What the loan agreement prints: device, partner, reference, dates."""
-    device = store.device_state(store.get_device(loan.asset_id))
-    partner = store.session.get(Partner, loan.partner_id)
-    ref = store.session.get(LoanRef, loan.id)
-    events = store.session.exec(
-        select(Event).where(Event.asset_id == loan.asset_id, Event.kind == "loan_out")
-    ).scalars()
-    accessories = None
-    for ev in events:
-        payload = json.loads(ev.payload)
-        if payload.get("loan_id") == loan.id:
-            accessories = payload.get("accessories")
-    return {
-        "site": store.env.settings.site or "",
-        "device": device,
-        "partner": {
-            "name": partner.name if partner else "",
-            "contact": partner.contact if partner else None,
-        },
-        "lang": partner.lang if partner else "en",
-        "ref": ref.ref if ref else None,
-        "loan_id": loan.id,
-        "programme": loan.programme,
-        "accessories": accessories,
-        "out_at": loan.out_at,
-        "due": loan.due,
-    }
-
-
-# -- the fold -------------------------------------------------------------------------------------
-
-
-def project(session: Session, ev: Event, payload: dict[str, Any]) -> None:
-    """Fold one partner or loan event into the ``partners`` / ``loans`` tables."""
-    kind = ev.kind
-    if kind == "partner":
-        row = session.get(Partner, payload["partner_id"])
-        if row is None:
-            session.add(
-                Partner(
-                    id=payload["partner_id"],
-                    name=payload["name"],
-                    contact=payload.get("contact"),
-                    lang=payload.get("lang") or "nl",
-                    created_at=ev.created_at,
-                )
-            )
-        else:
-            row.name = payload["name"]
-            row.contact = payload.get("contact")
-            row.lang = payload.get("lang") or row.lang
-        session.flush()
-        return
-    if kind in ("loan_out", "handout"):
-        session.add(
-            Loan(
-                id=payload["loan_id"],
-                asset_id=ev.asset_id,
-                partner_id=payload["partner_id"],
-                kind="loan" if kind == "loan_out" else "handout",
-                programme=payload.get("programme"),
-                ref_digest=payload.get("ref_sha256"),
-                out_at=ev.created_at,
-                due=payload.get("due"),
-            )
-        )
-        session.flush()
-        return
-    loan = session.get(Loan, payload.get("loan_id"))
-    if loan is None:
-        return  # an event about a loan this store has not seen (yet)
-    if kind == "loan_return":
-        loan.returned_at = ev.created_at
-        loan.condition = payload.get("condition")
-        loan.note = payload.get("note")
-    elif kind == "loan_extend":
-        loan.due = payload.get("due")
-    elif kind == "loan_purge":
-        loan.ref_purged_at = ev.created_at
-        ref = session.get(LoanRef, loan.id)
-        if ref is not None:
-            session.delete(ref)
-    session.flush()

@@ -413,7 +413,7 @@ class Store:
 
     def _project(self, device: Device | None, ev: Event, payload: dict[str, Any]) -> Device | None:
         if ev.kind in LOAN_KINDS or ev.kind in PARTNER_KINDS:
-            from refurb.loans import project
+            from refurb.loan_fold import project
 
             project(self.session, ev, payload)
             if ev.kind in PARTNER_KINDS:
@@ -570,7 +570,7 @@ class Store:
             for ev in self.session.exec(select(Event).order_by(Event.seq)).scalars():
                 payload = json.loads(ev.payload)
                 if ev.kind in LOAN_KINDS or ev.kind in PARTNER_KINDS:
-                    from refurb.loans import project
+                    from refurb.loan_fold import project
 
                     project(self.session, ev, payload)
                     if ev.kind in PARTNER_KINDS:

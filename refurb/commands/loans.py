@@ -141,7 +141,8 @@ def loan_out(
     pdf: Path | None = typer.Option(None, "--pdf", help="Write the loan agreement PDF here."),
     json_out: bool = typer.Option(False, "--json", help="Print the loan as JSON."),
 ) -> None:
-    from refurb.loans import agreement_facts, lend
+    from refurb.loan_agreement import agreement_facts
+    from refurb.loans import lend
     from refurb.store import open_store
 
     env: Env = ctx.obj
@@ -182,8 +183,8 @@ def loan_agreement(
     asset: str = typer.Argument(..., help=ASSET_HELP),
     pdf: Path = typer.Option(..., "--pdf", help="Write the loan agreement PDF here."),
 ) -> None:
-    from refurb.loan_agreement import render
-    from refurb.loans import agreement_facts, current_loan
+    from refurb.loan_agreement import agreement_facts, render
+    from refurb.loans import current_loan
     from refurb.store import open_store
 
     env: Env = ctx.obj
