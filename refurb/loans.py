@@ -1,8 +1,8 @@
 """The loan book: partner organisations, loans and hand-outs to them, returns and retention.
 
 Everything is an event (``partner``, ``loan_out``, ``handout``, ``loan_return``, ``loan_extend``,
-``loan_purge``), so loans sync like the rest; the ``partners`` and ``loans`` tables are folded
-from them by :func:`refurb.loan_fold.project`. The partner's reference for the person never enters the hashed
+``loan_purge``), so loans sync like the rest; ``refurb.loan_fold`` folds them into the
+``partners`` and ``loans`` tables. The partner's reference for the person never enters the hashed
 log: the event keeps ``sha256(salt + ref)`` and the clear reference with its salt sits in the
 ``loan_refs`` table, which ``loan purge`` empties for loans returned before a date (see
 docs/loans.md for why).
