@@ -13,14 +13,18 @@ from refurb.i18n import _
 from refurb.specs import storage_text, summary
 
 STEP_KINDS = {"probe", "wipe_started", "wipe", "os_install", "grade"}
-INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
+INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location", "kind")
 ERASED = "erased"
+# Loan events change the device; partner events concern no device (refurb/loans.py folds both).
+LOAN_KINDS = {"loan_out", "handout", "loan_return", "loan_extend", "loan_purge"}
+PARTNER_KINDS = {"partner"}
 
 
 def new_state(asset_id: str, at: str) -> dict[str, Any]:
     return {
         "asset_id": asset_id,
         "status": "intake",
+        "kind": "laptop",
         "created_at": at,
         "updated_at": at,
         "event_count": 0,
@@ -116,7 +120,17 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
                 s["status"] = "quarantine"
     elif kind == "os_install":
         name = " ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
-        s["os"] = name or None
+        if payload.get("factory_reset"):
+            s["reset_at"] = at
+            s["os"] = name or s.get("os")
+        else:
+            s["os"] = name or None
+    elif kind == "loan_out":
+        s["status"] = "on_loan"
+    elif kind == "handout":
+        s["status"] = "handed_out"
+    elif kind == "loan_return":
+        _back_from_loan(s)
     elif kind == "grade":
         s["grade"] = payload.get("grade")
     elif kind == "label":
@@ -127,6 +141,18 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
     summary, erased_at, method = _erasure_summary(s["disks"])
     s["erasure"], s["erased_at"], s["erasure_method"] = summary, erased_at, method
     return s
+
+
+def _back_from_loan(s: dict[str, Any]) -> None:
+    """A returned device held someone's data and was handled: erase and check it again."""
+    s["status"] = "in_progress"
+    for disk in s["disks"].values():
+        disk["erasure"] = "pending"
+        disk["erased_at"] = None
+        disk["method"] = None
+    s["os"] = None
+    s["reset_at"] = None
+    s["grade"] = None
 
 
 def erasure_word(state: str) -> str:
@@ -144,23 +170,7 @@ def erasure_word(state: str) -> str:
 
 
 def missing_for_ready(state: dict[str, Any]) -> list[str]:
-    """What a device still lacks before it may be `ready`, in words a volunteer understands."""
-    missing = []
-    if not state.get("probed_at"):
-        missing.append(_("a hardware probe (refurb probe --save)"))
-    disks = state.get("disks") or {}
-    if state.get("probed_at") and not disks:
-        missing.append(_("a probe that found the internal disk"))
-    for key, d in disks.items():
-        if d.get("erasure") != ERASED:
-            label = d.get("name") or key
-            missing.append(
-                _("erasure of disk {disk} ({state})").format(
-                    disk=label, state=erasure_word(d.get("erasure") or "pending")
-                )
-            )
-    if not state.get("os"):
-        missing.append(_("an OS install record (refurb os record)"))
-    if not state.get("grade"):
-        missing.append(_("a grade (refurb grade)"))
-    return missing
+    """What a device still lacks before it may be `ready` (per kind: ``refurb.readiness``)."""
+    from refurb.readiness import missing
+
+    return missing(state, erasure_word)
