@@ -178,7 +178,7 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, grade, init, intake, label, os_, wipe
+    from refurb.commands import admin, device, grade, init, intake, label, os_, reports, wipe
     from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
@@ -193,6 +193,8 @@ def _register() -> None:
     app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
     app.add_typer(grade.app, name="grade")
     app.add_typer(os_.app, name="os")
+    app.command("stock", help=reports.STOCK_HELP)(reports.stock)
+    app.add_typer(reports.app, name="export")
 
 
 _register()

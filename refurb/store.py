@@ -29,7 +29,7 @@ from refurb.projection import apply, missing_for_ready, new_state
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002_reports"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
