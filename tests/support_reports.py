@@ -77,7 +77,9 @@ EXPECTED_STATUS = {
 }
 
 
-def build_store(home: Path, site: str = "Repair Café Gent") -> dict[str, Any]:
+def build_store(
+    home: Path, site: str = "Repair Café Gent", db_url: str | None = None
+) -> dict[str, Any]:
     """Devices in every status; returns the asset ids by role and the clock's key dates."""
     from refurb.config import load_config, save_config
 
@@ -85,7 +87,9 @@ def build_store(home: Path, site: str = "Repair Café Gent") -> dict[str, Any]:
     config["site"] = site
     save_config(home / "config.toml", config)
     clock = Clock()
-    env = Env(environ={"REFURB_HOME": str(home), "REFURB_ACTOR": "tester"}, clock=clock)
+    env = Env(
+        environ={"REFURB_HOME": str(home), "REFURB_ACTOR": "tester"}, clock=clock, db_url=db_url
+    )
     roles: dict[str, Any] = {}
     with open_store(env) as store:
         rows = [

@@ -3,7 +3,6 @@ format, and what bad input gets."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -214,19 +213,31 @@ def test_db_url_reads_another_store(run_cli, tmp_path):
     assert data["total"] == 12
 
 
+@pytest.fixture
+def own_pg_database(pg_server_url):
+    """A database of this test's own on the server (other tests share pg_server_url's)."""
+    import uuid
+
+    import psycopg
+
+    head, _, _ = pg_server_url.rpartition("/")
+    name = f"refurb_reports_{uuid.uuid4().hex[:8]}"
+    plain = pg_server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{head}/{name}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.mark.pg
-def test_stock_on_postgresql(run_cli, pg_server_url, tmp_path, monkeypatch):
+def test_stock_and_exports_on_postgresql(run_cli, own_pg_database, tmp_path):
     home = tmp_path / "pghome"
     home.mkdir()
-    monkeypatch.setenv("REFURB_DB", pg_server_url)
-    build_store_pg = build_store  # the store API follows REFURB_DB
-    import os
-
-    os.environ["REFURB_DB"] = pg_server_url
-    try:
-        build_store_pg(home)
-    finally:
-        pass
-    data = run_cli("--db", pg_server_url, "stock", "--json", expect=0).json
-    assert data["total"] >= 12 and data["flow"]["lent"] >= 2
-    assert json.dumps(data)
+    url = own_pg_database
+    build_store(home, db_url=url)
+    data = run_cli("--db", url, "stock", "--json", expect=0).json
+    assert data["total"] == 12 and data["flow"] == FLOW_ALL
+    assert _view(data, "status") == EXPECTED_STATUS
+    text = run_cli("--db", url, "export", "csv", expect=0).stdout
+    assert len(text.splitlines()) == 13

@@ -153,10 +153,10 @@ def flow(store: Store, filters: Filters) -> list[FlowLine]:
 
 
 def reused_by_kind(store: Store, filters: Filters) -> dict[str, int]:
-    """Devices that went to a second user in the period (lent or handed out), per kind."""
+    """Devices that went to a second user in the period (lent or handed out), per kind; each
+    device once, however often it went out."""
     rules = [rule for name in REUSED for rule in FLOW[name]]
     kind_col = column("kind")
-    base = EVENTS.join(DEVICES, DEVICES.c.asset_id == EVENTS.c.asset_id)
     where = [
         _event_match(rules),
         *_event_conditions(filters),
@@ -164,8 +164,10 @@ def reused_by_kind(store: Store, filters: Filters) -> dict[str, int]:
     ]
     n = func.count(distinct(EVENTS.c.asset_id))
     if kind_col is None:
-        count = store.session.execute(select(n).select_from(base).where(*where)).scalar_one()
+        stmt = select(n).select_from(_joined(filters)).where(*where)
+        count = store.session.execute(stmt).scalar_one()
         return {DEFAULT_KIND: int(count)} if count else {}
+    base = EVENTS.join(DEVICES, DEVICES.c.asset_id == EVENTS.c.asset_id)
     stmt = select(kind_col, n).select_from(base).where(*where).group_by(kind_col)
     out: dict[str, int] = {}
     for kind, count in store.session.execute(stmt).all():
