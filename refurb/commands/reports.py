@@ -148,7 +148,7 @@ def _render(env: Env, report: Any, console: Any = None) -> None:
     out = console or env.out
     site = report.site or _("(site not named)")
     out.print(
-        f"[bold]{_('Stock report')}: {site}[/bold]  "
+        f"[bold]{_('Stock report: {site}').format(site=site)}[/bold]  "
         + _("period: {period}; devices counted: {n}").format(
             period=report.period_text(), n=report.total
         )

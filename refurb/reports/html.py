@@ -78,7 +78,7 @@ def render_html(report: Report) -> str:
         f'<html lang="{current_language()}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(title)} — {escape(site)}</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(title)}: {escape(site)}</h1>",
+        f"<h1>{escape(_('Stock report: {site}').format(site=site))}</h1>",
         '<p class="meta">'
         + escape(
             _("Made {when}; period: {period}; devices counted: {n}").format(

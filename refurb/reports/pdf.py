@@ -86,7 +86,11 @@ class _Doc:
         pdf.set_font("Sans", "B", 18)
         site = report.site or _("(site not named)")
         pdf.multi_cell(
-            self.width, 9, _("Stock report") + ": " + site, new_x="LMARGIN", new_y="NEXT"
+            self.width,
+            9,
+            _("Stock report: {site}").format(site=site),
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
         pdf.set_font("Sans", "", 9.5)
         pdf.multi_cell(

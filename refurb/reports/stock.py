@@ -53,7 +53,7 @@ REUSED = ("lent", "handed_out")
 def flow_label(name: str) -> str:
     labels = {
         "taken_in": _("Taken in"),
-        "erased": _("Erased"),
+        "erased": _("Disks erased"),
         "graded": _("Graded"),
         "ready": _("Ready"),
         "lent": _("Lent"),
