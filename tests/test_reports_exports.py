@@ -85,6 +85,7 @@ def test_ords_export_validates_against_the_standard(run_cli, store_home, tmp_pat
     assert {r["product_category"] for r in rows} == {"Laptop"}
     assert {r["data_provider"] for r in rows} == {"Repair Café Gent"}
     assert {r["country"] for r in rows} == {"BEL"}
+    assert all(r["id"].startswith("repaircafegent-") for r in rows)  # accents folded
     problems = {r["problem"] for r in rows if r["repair_status"] == "End of life"}
     assert problems == {"broken hinge", "water damage"}
     # the checker itself refuses what the standard refuses

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +122,7 @@ def _ords_settings(config: Mapping[str, Any], country: str | None) -> dict[str, 
             _("the Open Repair export needs the data provider's name"),
             _("set the site name with refurb init --site NAME, or data_provider in [ords]"),
         )
-    code = (country or table.get("country") or "").strip().upper()
+    code = str(country or table.get("country") or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", code):
         raise InvalidInput(
             _(
@@ -131,7 +132,8 @@ def _ords_settings(config: Mapping[str, Any], country: str | None) -> dict[str, 
             else _("the Open Repair export needs the country"),
             _('pass --country BEL, or set country = "BEL" in the [ords] table of config.toml'),
         )
-    prefix = re.sub(r"[^a-z]", "", str(table.get("id_prefix") or provider).lower()) or "refurb"
+    plain = unicodedata.normalize("NFKD", str(table.get("id_prefix") or provider).lower())
+    prefix = re.sub(r"[^a-z]", "", plain) or "refurb"  # the standard's ids: ^[a-z]+-[0-9]+$
     return {
         "provider": provider,
         "country": code,
