@@ -52,7 +52,8 @@ def certificate(
         False, "--print-json", help="Print a summary as JSON on stdout (for scripts)."
     ),
 ) -> None:
-    from refurb.certificates import issue_certificate, status_text
+    from refurb.certificate_pdf import status_text
+    from refurb.certificates import issue_certificate
 
     env: Env = ctx.obj
     if json_file is None:
@@ -108,7 +109,7 @@ def verify_cert(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     from refurb import keys
-    from refurb.certificates import verify
+    from refurb.certificate_verify import verify
     from refurb.errors import NotFound
 
     env: Env = ctx.obj
@@ -177,9 +178,9 @@ def import_nwipe(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    from refurb.certificates import import_nwipe as do_import
-    from refurb.certificates import status_text
+    from refurb.certificate_pdf import status_text
     from refurb.errors import EraseFailed
+    from refurb.nwipe_import import import_nwipe as do_import
 
     env: Env = ctx.obj
     done = do_import(env, log, asset, devices=device)
