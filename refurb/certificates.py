@@ -41,8 +41,28 @@ NOT_ERASED = "not_erased"
 DISK_STATUSES = ("erased", "erased_with_exceptions", "failed", "interrupted", "not_erased")
 
 
+DONOR_SCHEMA = "refurb.donor-certificate/1"
+SCHEMAS = (SCHEMA, DONOR_SCHEMA)
+
+
 class CertificateInvalid(InvalidInput):
-    """The certificate was changed, is not a certificate, or was signed by another key."""
+    """The certificate was changed, is not a certificate, or was signed by a key not trusted.
+
+    ``reason`` is a stable word for scripts (``not_a_certificate``, ``changed``, ``edited``,
+    ``wrong_key``, ``unknown_key``); ``fingerprint`` the signer's, when the file names one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        reason: str = "changed",
+        fingerprint: str | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.reason = reason
+        self.fingerprint = fingerprint
 
 
 # -- canonical JSON --------------------------------------------------------------------------

@@ -193,6 +193,9 @@ def _register() -> None:
     app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
     app.add_typer(grade.app, name="grade")
     app.add_typer(os_.app, name="os")
+    from refurb.commands import keys as keys_cmd
+
+    app.add_typer(keys_cmd.app, name="keys")
 
 
 _register()

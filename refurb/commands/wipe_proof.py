@@ -22,9 +22,10 @@ that was not erased, or erased with exceptions, is shown as such, never as erase
 Example: refurb wipe certificate RF-7K3QM-X1234 --json cert.json --pdf cert.pdf
 """
 
-VERIFY_HELP = """Check that an erasure certificate is intact and who signed it.
+VERIFY_HELP = """Check that an erasure certificate is intact and signed by a key refurb trusts.
 
-Exits 0 when not one byte was changed, 1 otherwise (or when --key is not the signer's key).
+Exits 0 only when not one byte was changed and the signer is this site's key, the key given
+with --key, or a key added with `refurb keys trust FILE`; 1 otherwise, saying why.
 
 Example: refurb wipe verify-cert cert.json --key site-ed25519.pub
 """
@@ -109,38 +110,42 @@ def verify_cert(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     from refurb import keys
-    from refurb.certificate_verify import verify
-    from refurb.errors import NotFound
+    from refurb.certificate_verify import check_file
+    from refurb.errors import RefurbError
 
     env: Env = ctx.obj
-    public = keys.load_public_key(key) if key is not None else None
     try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(_("no such file: {path}").format(path=file)) from None
-    except OSError as exc:
-        raise NotFound(f"cannot read {file}: {exc.strerror or exc}") from None
-    result = verify(data, key=public, source=str(file))
+        result = check_file(env, file, key_path=key)
+    except RefurbError as exc:
+        if as_json:
+            env.print_json(
+                {
+                    "ok": False,
+                    "file": str(file),
+                    "reason": getattr(exc, "reason", "unreadable"),
+                    "error": exc.message,
+                    "key_fingerprint": getattr(exc, "fingerprint", None),
+                }
+            )
+        raise
     cert = result.certificate
-    own = keys.public_key_path(env)
-    site_fp = None
-    if own.exists():
-        try:
-            site_fp = keys.fingerprint(keys.load_public_key(own))
-        except Exception:  # an unreadable local key must not spoil checking someone's file
-            site_fp = None
     if as_json:
         env.print_json(
             {
                 "ok": True,
+                "file": str(file),
+                "schema": cert.get("schema"),
                 "certificate_id": cert.get("certificate_id"),
                 "asset_id": (cert.get("device") or {}).get("asset_id"),
+                "donor": cert.get("donor"),
+                "batch": cert.get("batch"),
                 "result": cert.get("result"),
                 "site": cert.get("site"),
                 "issued_at": cert.get("issued_at"),
                 "key_fingerprint": result.fingerprint,
                 "checked_with": result.key_source,
-                "signed_by_this_site": site_fp == result.fingerprint if site_fp else None,
+                "trusted_as": result.trusted_as,
+                "signed_by_this_site": result.trusted_as == keys.SITE,
             }
         )
         return
@@ -149,24 +154,22 @@ def verify_cert(
             path=file, fp=keys.short_fingerprint(result.fingerprint)
         )
     )
+    subject = (cert.get("device") or {}).get("asset_id") or cert.get("donor") or cert.get("batch")
     env.out.print(
         _("  {asset}: {result}, issued {date} by {site}").format(
-            asset=(cert.get("device") or {}).get("asset_id"),
+            asset=subject,
             result=_result_word(str(cert.get("result"))),
             date=str(cert.get("issued_at", ""))[:19].replace("T", " "),
             site=cert.get("site") or "?",
         )
     )
-    if result.key_source == "embedded":
-        if site_fp == result.fingerprint:
-            env.out.print(_("  signed with this workstation's site key"))
-        else:
-            env.err.print(
-                _(
-                    "note: checked with the key inside the certificate; compare its fingerprint "
-                    "with the one the workshop publishes, or pass --key"
-                )
-            )
+    env.out.print(
+        {
+            keys.SITE: _("  signed with this workstation's site key"),
+            keys.GIVEN: _("  signed with the key given with --key"),
+            keys.TRUSTED: _("  signed with a key trusted here (refurb keys list)"),
+        }[str(result.trusted_as)]
+    )
 
 
 def import_nwipe(
