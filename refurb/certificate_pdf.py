@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from refurb.certificates import ERASED, NOT_ERASED, WITH_EXCEPTIONS
+from refurb.certificates import ERASED, NOT_ERASED, NOT_INVENTORIED, WITH_EXCEPTIONS, device_title
 from refurb.errors import InvalidInput
-from refurb.i18n import _
+from refurb.i18n import _, ngettext
 
 _STATUS_TEXT = {
     "erased": lambda: _("Erased"),
@@ -37,7 +37,45 @@ def result_sentence(result: str, disks: Iterable[Mapping[str, Any]] = ()) -> str
             "Every disk was erased, with exceptions listed below (for example unreadable "
             "sectors). Read them before relying on this erasure."
         )
+    if result == NOT_INVENTORIED:
+        return _(
+            "The disks listed below were erased. This device's disks were not inventoried (it "
+            "was never probed), so this certificate does not say that every disk of the device "
+            "was erased."
+        )
     return _("This device is NOT (completely) erased. Do not treat its data as destroyed.")
+
+
+def headline(result: str) -> str:
+    return {
+        ERASED: _("ERASED"),
+        WITH_EXCEPTIONS: _("ERASED WITH EXCEPTIONS"),
+        NOT_INVENTORIED: _("LISTED DISKS ERASED, DISKS NOT INVENTORIED"),
+    }.get(result, _("NOT ERASED"))
+
+
+GREEN, AMBER, RED = (22, 120, 60), (190, 120, 0), (180, 30, 30)
+SIGNATURE_BLOCK = 66  # mm from the foot of the page: fingerprint, signature, how to check
+
+
+def result_colour(result: str | None) -> tuple[int, int, int]:
+    return {ERASED: GREEN, WITH_EXCEPTIONS: AMBER, NOT_INVENTORIED: AMBER}.get(result or "", RED)
+
+
+def disk_heading(disk: Mapping[str, Any]) -> str:
+    """How a donor recognises a disk: its model and serial; a loop device by its backing file."""
+    title = device_title(disk.get("make"), disk.get("model"))
+    backing = disk.get("backing_file")
+    if backing:
+        where = str(backing)
+        if len(where) > 70:
+            where = "..." + where[-67:]
+        return _("loop device on the file {file}").format(file=where)
+    if disk.get("serial"):
+        return _("{model}, serial {serial}").format(
+            model=title or _("unknown disk"), serial=disk["serial"]
+        )
+    return _("{model}, no serial number").format(model=title or _("unknown disk"))
 
 
 def _size(value: Any) -> str:
@@ -96,29 +134,47 @@ def _add_fonts(pdf: Any) -> None:
     pdf.add_font("Sans", "I", str(FONTS / "DejaVuSans.ttf"))
 
 
-def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = None) -> None:
-    """A one-page A4 PDF a donor can read; the signed JSON remains the proof."""
+def _fit(pdf: Any, text: str, width: float, style: str, size: float) -> None:
+    """Choose a font size at most ``size`` at which ``text`` fits ``width`` (translations vary)."""
+    pdf.set_font("Sans", style, size)
+    while size > 7 and pdf.get_string_width(text) > width:
+        size -= 0.5
+        pdf.set_font("Sans", style, size)
+
+
+def _colon(label: str) -> str:
+    """'Size:' in English and Dutch, 'Taille :' in French."""
+    return _("{label}:").format(label=label)
+
+
+def _field(pdf: Any, label: str, value: Any, width: float, label_w: float = 46) -> None:
+    pdf.set_font("Sans", "", 10)
+    pdf.cell(label_w, 5.5, _latin1(_colon(label)))
+    pdf.multi_cell(
+        width - label_w, 5.5, _latin1(value or "-"), new_x="LMARGIN", new_y="NEXT", align="L"
+    )
+
+
+def new_pdf(title: str) -> Any:
     from fpdf import FPDF
 
-    from refurb import keys
-
-    cert = envelope["certificate"]
-    result = cert.get("result", NOT_ERASED)
     pdf = FPDF(format="A4", unit="mm")
     _add_fonts(pdf)
     pdf.set_auto_page_break(False)
     pdf.set_margins(15, 14, 15)
-    pdf.add_page()
-    pdf.set_title(_latin1(_("Certificate of data erasure")))
+    pdf.set_title(_latin1(title))
     pdf.set_creator("refurb")
-    width = pdf.w - pdf.l_margin - pdf.r_margin
+    return pdf
 
+
+def header(pdf: Any, cert: Mapping[str, Any], title: str, width: float) -> None:
+    """Title, who issued it (site, contact, operator) and when."""
     pdf.set_font("Sans", "B", 18)
-    pdf.cell(width, 10, _latin1(_("Certificate of data erasure")), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(width, 10, _latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Sans", "", 10)
-    pdf.cell(
+    pdf.multi_cell(
         width,
-        6,
+        5,
         _latin1(
             _("Issued by {site} on {date}").format(
                 site=cert.get("site") or _("(site not named)"),
@@ -127,48 +183,83 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         ),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
-    pdf.ln(2)
-
-    colour = {ERASED: (22, 120, 60), WITH_EXCEPTIONS: (190, 120, 0)}.get(result, (180, 30, 30))
-    pdf.set_fill_color(*colour)
-    pdf.set_text_color(255, 255, 255)
-    pdf.set_font("Sans", "B", 14)
-    headline = {
-        ERASED: _("ERASED"),
-        WITH_EXCEPTIONS: _("ERASED WITH EXCEPTIONS"),
-    }.get(result, _("NOT ERASED"))
-    pdf.cell(width, 10, _latin1(headline), fill=True, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font("Sans", "", 10)
+    if cert.get("site_contact"):
+        pdf.multi_cell(
+            width,
+            5,
+            _latin1(_("Contact: {contact}").format(contact=cert["site_contact"])),
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
     pdf.multi_cell(
         width,
         5,
-        _latin1(result_sentence(result, cert.get("disks") or [])),
+        _latin1(_("Operator: {name}").format(name=cert.get("operator") or _("(not named)"))),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     pdf.ln(2)
+
+
+def band(pdf: Any, result: str, width: float, sentence: str) -> None:
+    pdf.set_fill_color(*result_colour(result))
+    pdf.set_text_color(255, 255, 255)
+    text = headline(result)
+    _fit(pdf, text, width - 4, "B", 14)
+    pdf.cell(width, 10, _latin1(text), fill=True, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("Sans", "", 10)
+    pdf.multi_cell(width, 5, _latin1(sentence), new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.ln(2)
+
+
+def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = None) -> None:
+    """A one-page A4 PDF a donor can read; the signed JSON remains the proof."""
+    cert = envelope["certificate"]
+    result = cert.get("result", NOT_ERASED)
+    title = _("Certificate of data erasure")
+    pdf = new_pdf(title)
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    header(pdf, cert, title, width)
+    band(pdf, result, width, result_sentence(result, cert.get("disks") or []))
 
     device = cert.get("device", {})
     pdf.set_font("Sans", "B", 12)
     pdf.cell(width, 7, _latin1(_("Device")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Sans", "", 10)
+    make_model = device.get("title") or device_title(device.get("make"), device.get("model"))
     for label, value in (
         (_("Asset id"), device.get("asset_id")),
-        (
-            _("Make / model"),
-            " ".join(str(x) for x in (device.get("make"), device.get("model")) if x),
-        ),
+        (_("Make / model"), make_model),
         (_("Serial number"), device.get("serial")),
+        (_("Donor"), device.get("donor")),
+        (_("Batch"), device.get("batch")),
     ):
-        pdf.cell(40, 5.5, _latin1(label + ":"))
-        pdf.cell(width - 40, 5.5, _latin1(value or "-"), new_x="LMARGIN", new_y="NEXT")
+        _field(pdf, label, value, width)
     pdf.ln(2)
 
     disks = cert.get("disks") or []
     pdf.set_font("Sans", "B", 12)
     pdf.cell(width, 7, _latin1(_("Disks")), new_x="LMARGIN", new_y="NEXT")
+    if cert.get("disks_inventoried") is False:
+        pdf.set_font("Sans", "I", 9)
+        pdf.multi_cell(
+            width,
+            4.6,
+            _latin1(
+                _(
+                    "Not inventoried: no probe of this device is recorded, so refurb does not "
+                    "know whether it has other disks than these."
+                )
+            ),
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
     if not disks:
         pdf.set_font("Sans", "", 10)
         pdf.cell(
@@ -178,7 +269,7 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
             new_x="LMARGIN",
             new_y="NEXT",
         )
-    available = (pdf.h - 64) - pdf.get_y()
+    available = (pdf.h - SIGNATURE_BLOCK - 2) - pdf.get_y()
     if len(disks) * 33 <= available:
         for i, disk in enumerate(disks, start=1):
             _pdf_disk(pdf, width, i, disk)
@@ -189,18 +280,33 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         for i, disk in enumerate(shown, start=1):
             _pdf_disk_line(pdf, width, i, disk)
         if len(shown) < len(disks):
+            more = len(disks) - len(shown)
             pdf.set_font("Sans", "I", 9)
             pdf.cell(
                 width,
                 5,
                 _latin1(
-                    _("... and {n} more disks: see the JSON file").format(n=len(disks) - len(shown))
+                    ngettext(
+                        "... and {n} more disk: see the JSON file",
+                        "... and {n} more disks: see the JSON file",
+                        more,
+                    ).format(n=more)
                 ),
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
+    signature_block(pdf, envelope, width, json_name)
+    write_pdf(pdf, path)
 
-    pdf.set_y(pdf.h - 62)
+
+def signature_block(
+    pdf: Any, envelope: Mapping[str, Any], width: float, json_name: str | None
+) -> None:
+    """The key fingerprint, the signature and how to check the JSON, at the foot of the page."""
+    from refurb import keys
+
+    cert = envelope["certificate"]
+    pdf.set_y(pdf.h - SIGNATURE_BLOCK)
     pdf.set_draw_color(120, 120, 120)
     pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
     pdf.ln(2)
@@ -228,6 +334,7 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         ),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     pdf.set_font("Courier", "B", 9)
     pdf.multi_cell(
@@ -236,11 +343,12 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         _latin1(_("Key fingerprint (SHA-256):") + " " + keys.short_fingerprint(fp)),
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     pdf.set_font("Courier", "", 6.5)
     value = envelope.get("signature", {}).get("value", "")
     pdf.multi_cell(
-        width, 3.2, _latin1(_("Signature:") + " " + value), new_x="LMARGIN", new_y="NEXT"
+        width, 3.2, _latin1(_("Signature:") + " " + value), new_x="LMARGIN", new_y="NEXT", align="L"
     )
     pdf.set_font("Sans", "I", 7.5)
     pdf.set_y(pdf.h - 14)
@@ -256,6 +364,9 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         ),
         align="C",
     )
+
+
+def write_pdf(pdf: Any, path: Path) -> None:
     try:
         pdf.output(str(path))
     except OSError as exc:
@@ -267,65 +378,79 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
 def _pdf_disk_line(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
     status = disk.get("status")
     pdf.set_font("Sans", "", 8.5)
-    title = " ".join(str(x) for x in (disk.get("make"), disk.get("model")) if x) or "?"
     text = (
-        f"{index}. {title}  {disk.get('serial') or '-'}  {_size(disk.get('size_bytes'))}  "
+        f"{index}. {disk_heading(disk)}  {_size(disk.get('size_bytes'))}  "
         f"{disk.get('nist_level') or '-'}  {verification_text(disk.get('verification'))}"
     )
     pdf.cell(width * 0.75, 5, _latin1(text[:110]))
-    pdf.set_text_color(*((22, 120, 60) if status == ERASED else (180, 30, 30)))
+    pdf.set_text_color(*result_colour(status))
     pdf.cell(
         width * 0.25, 5, _latin1(status_text(status)), align="R", new_x="LMARGIN", new_y="NEXT"
     )
     pdf.set_text_color(0, 0, 0)
 
 
+def method_text(disk: Mapping[str, Any]) -> str:
+    """'overwrite (prng) - 1 pass': the technique, in the reader's words where refurb knows them."""
+    technique = str(disk.get("technique") or disk.get("method") or "-")
+    words = {"overwrite": _("overwrite"), "firmware erase": _("firmware erase")}
+    text = words.get(technique, technique)
+    if technique == "overwrite" and disk.get("method") in ("zero", "prng"):
+        text += " (" + {"zero": _("zeros"), "prng": _("random data")}[disk["method"]] + ")"
+    passes = disk.get("passes")
+    low = technique.lower()
+    if isinstance(passes, int) and passes > 0 and "pass" not in low and "round" not in low:
+        text += " - " + ngettext("{n} pass", "{n} passes", passes).format(n=passes)
+    return text
+
+
+def _when(disk: Mapping[str, Any]) -> str:
+    start = str(disk.get("started_at") or "-")[:19].replace("T", " ")
+    end = str(disk.get("ended_at") or "-")[:19].replace("T", " ")
+    if start[:10] == end[:10] and len(end) > 11:
+        end = end[11:]  # same day: the date once
+    return f"{start} - {end}"
+
+
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
     status = disk.get("status")
-    ok = status == ERASED
+    heading = f"{index}. {disk_heading(disk)}"
+    _fit(pdf, heading, width * 0.7 - 2, "B", 10)
+    pdf.cell(width * 0.7, 5.5, _latin1(heading))
     pdf.set_font("Sans", "B", 10)
-    title = " ".join(str(x) for x in (disk.get("make"), disk.get("model")) if x) or _(
-        "unknown disk"
-    )
-    pdf.cell(width * 0.62, 5.5, _latin1(f"{index}. {title}"))
-    pdf.set_text_color(*((22, 120, 60) if ok else (180, 30, 30)))
+    pdf.set_text_color(*result_colour(status))
     pdf.cell(
-        width * 0.38, 5.5, _latin1(status_text(status)), align="R", new_x="LMARGIN", new_y="NEXT"
+        width * 0.3, 5.5, _latin1(status_text(status)), align="R", new_x="LMARGIN", new_y="NEXT"
     )
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Sans", "", 9)
     tool = " ".join(str(x) for x in (disk.get("tool"), disk.get("tool_version")) if x)
-    rows = [
-        (
-            _("Serial / size"),
-            f"{disk.get('serial') or '-'}  /  {_size(disk.get('size_bytes'))}"
-            + (f"  ({disk.get('bus')})" if disk.get("bus") else ""),
-        ),
-    ]
+    where = ", ".join(str(x) for x in (disk.get("bus"), disk.get("name")) if x)
+    rows = [(_("Size"), _size(disk.get("size_bytes")) + (f"  ({where})" if where else ""))]
     if status != "not_erased":
-        method = disk.get("technique") or disk.get("method") or "-"
-        if disk.get("passes"):
-            method += " - " + _("{n} pass(es)").format(n=disk["passes"])
         rows += [
-            (_("Method"), f"{method}" + (f"  [{tool}]" if tool else "")),
+            (_("Method"), method_text(disk) + (f"  [{tool}]" if tool else "")),
             (_("NIST level"), disk.get("nist_level") or "-"),
             (_("Verification"), verification_text(disk.get("verification"))),
-            (
-                _("When / who"),
-                f"{str(disk.get('started_at') or '-')[:19].replace('T', ' ')} - "
-                f"{str(disk.get('ended_at') or '-')[:19].replace('T', ' ')}"
-                + (f"  ({disk.get('operator')})" if disk.get("operator") else ""),
-            ),
+            (_("When"), _when(disk)),
         ]
+        if disk.get("operator"):
+            rows.append((_("Erased by"), str(disk["operator"])))
         problems = list(disk.get("exceptions") or [])
-        if disk.get("errors"):
-            problems.insert(0, _("{n} I/O error(s) recorded").format(n=disk["errors"]))
+        errors = disk.get("errors")
+        if isinstance(errors, int) and errors > 0:
+            problems.insert(
+                0,
+                ngettext("{n} I/O error recorded", "{n} I/O errors recorded", errors).format(
+                    n=errors
+                ),
+            )
         if problems:
             rows.append((_("Exceptions"), "; ".join(problems)[:150]))
     else:
         rows.append((_("Erasure"), _("no erasure of this disk is recorded")))
     for label, value in rows:
         pdf.set_x(pdf.l_margin + 5)
-        pdf.cell(32, 4.6, _latin1(label + ":"))
-        pdf.multi_cell(width - 37, 4.6, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(32, 4.6, _latin1(_colon(label)))
+        pdf.multi_cell(width - 37, 4.6, _latin1(value), new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(1.5)

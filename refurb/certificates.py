@@ -38,6 +38,12 @@ RECORD_SCHEMA = "refurb.erasure-record/1"
 ERASED = "erased"
 WITH_EXCEPTIONS = "erased_with_exceptions"
 NOT_ERASED = "not_erased"
+# Every erasure recorded succeeded, but the device was never probed: refurb does not know its
+# disks, so it cannot say that every one of them was erased.
+NOT_INVENTORIED = "disks_not_inventoried"
+RESULTS = (ERASED, WITH_EXCEPTIONS, NOT_INVENTORIED, NOT_ERASED)
+# Accounts that are not a person's name (wipes run as root): never shown as the operator.
+SYSTEM_ACCOUNTS = frozenset({"root", "unknown", "nobody", "admin", "user", "live", "refurb"})
 DISK_STATUSES = ("erased", "erased_with_exceptions", "failed", "interrupted", "not_erased")
 
 
@@ -137,9 +143,16 @@ def _tool(record: Mapping[str, Any]) -> tuple[str | None, str | None]:
     return None, _pick(record, "tool_version")
 
 
+def person(name: Any) -> str | None:
+    """``name`` if it names a person, None for an empty or system account such as ``root``."""
+    if not isinstance(name, str | int):
+        return None
+    text = str(name).strip()
+    return text if text and text.lower() not in SYSTEM_ACCOUNTS else None
+
+
 def _operator(record: Mapping[str, Any]) -> str | None:
-    who = _pick(record, "who", "operator.name", "operator", "actor")
-    return str(who) if isinstance(who, str | int) else None
+    return person(_pick(record, "who", "operator.name", "operator", "actor"))
 
 
 def disk_summary(
@@ -167,6 +180,7 @@ def disk_summary(
         "type": _pick(media, "type", "media_type") or _pick(disk, "type", "media_type"),
         "bus": _pick(disk, "bus", "protocol", "tran") or _pick(media, "bus", "interface"),
         "size_bytes": _pick(media, "size_bytes") or _pick(disk, "size_bytes", "size"),
+        "backing_file": _pick(media, "backing_file") or _pick(disk, "backing_file"),
         "status": status,
         "method": _pick(record, "method"),
         "nist_level": _pick(record, "nist_level", "nist_method", "nist"),
@@ -175,7 +189,7 @@ def disk_summary(
         "tool": tool_name,
         "tool_version": tool_version,
         "verification": verification,
-        "operator": _operator(record) or (event or {}).get("actor"),
+        "operator": _operator(record) or person((event or {}).get("actor")),
         "started_at": _pick(record, "start", "started_at", "started"),
         "ended_at": _pick(record, "end", "ended_at", "finished_at", "ended"),
         "bytes_written": _pick(record, "bytes_written"),
@@ -209,6 +223,7 @@ def _not_erased(disk: Mapping[str, Any]) -> dict[str, Any]:
         "type": _pick(disk, "type", "media_type"),
         "bus": _pick(disk, "bus", "protocol", "tran"),
         "size_bytes": _pick(disk, "size_bytes", "size"),
+        "backing_file": _pick(disk, "backing_file"),
         "status": "not_erased",
         "method": None,
         "nist_level": None,
@@ -280,12 +295,30 @@ def disks_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
     return disks
 
 
-def overall_status(disks: list[Mapping[str, Any]]) -> str:
-    """``erased`` only when there is a disk and every disk is erased."""
+def inventoried(events: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether the device's disks are known: a probe of it was recorded."""
+    return any(e.get("kind") == "probe" for e in events)
+
+
+def overall_status(disks: list[Mapping[str, Any]], *, disks_known: bool = True) -> str:
+    """``erased`` only when the device's disks are known, there is one, and every one is erased.
+
+    When every recorded erasure succeeded but the device was never probed, the result is
+    ``disks_not_inventoried``: the erased disks are listed, and nothing is said of the others.
+    """
     statuses = {d.get("status") for d in disks}
     if not disks or statuses - {ERASED, WITH_EXCEPTIONS}:
         return NOT_ERASED
+    if not disks_known:
+        return NOT_INVENTORIED
     return ERASED if statuses == {ERASED} else WITH_EXCEPTIONS
+
+
+def device_title(make: str | None, model: str | None) -> str | None:
+    """'HP' + 'HP EliteBook 840 G3' -> 'HP EliteBook 840 G3' (the labels' rule, one place)."""
+    from refurb.labels.data import maker_name, model_line
+
+    return model_line(maker_name(make), model) or None
 
 
 # -- building, signing, verifying ------------------------------------------------------------
@@ -299,31 +332,72 @@ def build_certificate(
     issued_at: datetime | str,
     public_key: Ed25519PublicKey,
     certificate_id: str | None = None,
+    site_contact: str | None = None,
+    operator: str | None = None,
 ) -> dict[str, Any]:
     """The certificate body (unsigned) for one device."""
-    from refurb import keys
-
+    events = list(events)
     disks = disks_from_events(events)
-    issued = issued_at.isoformat() if isinstance(issued_at, datetime) else str(issued_at)
+    known = inventoried(events)
+    make, model = _pick(device, "make", "manufacturer"), _pick(device, "model")
     return {
         "schema": SCHEMA,
         "certificate_id": certificate_id or str(uuid.uuid4()),
-        "site": site or None,
-        "issued_at": issued,
+        **_issuer(site, site_contact, operator, issued_at),
         "device": {
             "asset_id": _pick(device, "asset_id", "asset"),
-            "make": _pick(device, "make", "manufacturer"),
-            "model": _pick(device, "model"),
+            "make": make,
+            "model": model,
+            "title": device_title(make, model),
             "serial": _pick(device, "serial"),
+            "donor": _pick(device, "donor"),
+            "batch": _pick(device, "batch"),
         },
+        "disks_inventoried": known,
         "disks": disks,
-        "result": overall_status(disks),
+        "result": overall_status(disks, disks_known=known),
         "standard": "NIST SP 800-88 Rev. 2",
-        "signer": {
-            "algorithm": "Ed25519",
-            "key_fingerprint": keys.fingerprint(public_key),
-            "public_key": base64.b64encode(keys.raw_public_bytes(public_key)).decode("ascii"),
-        },
+        "signer": signer_block(public_key),
+    }
+
+
+def _issuer(
+    site: str | None, contact: str | None, operator: str | None, issued_at: datetime | str
+) -> dict[str, Any]:
+    issued = issued_at.isoformat() if isinstance(issued_at, datetime) else str(issued_at)
+    return {
+        "site": site or None,
+        "site_contact": contact or None,
+        "operator": person(operator),
+        "issued_at": issued,
+    }
+
+
+def signer_block(public_key: Ed25519PublicKey) -> dict[str, Any]:
+    from refurb import keys
+
+    return {
+        "algorithm": "Ed25519",
+        "key_fingerprint": keys.fingerprint(public_key),
+        "public_key": base64.b64encode(keys.raw_public_bytes(public_key)).decode("ascii"),
+    }
+
+
+def issuer_settings(env: Any, operator: str | None = None) -> dict[str, str | None]:
+    """The site's name and contact from the settings, and who answers for the certificate:
+    ``--operator``, else the ``operator`` setting, else the login name unless it is ``root``."""
+    from refurb.config import load_config
+
+    config = env.extra.get("config") or load_config(env.config_path)
+
+    def text(key: str) -> str | None:
+        value = config.get(key)
+        return (value.strip() or None) if isinstance(value, str) else None
+
+    return {
+        "site": text("site"),
+        "site_contact": text("contact"),
+        "operator": person(operator) or person(text("operator")) or person(env.actor),
     }
 
 
@@ -361,26 +435,30 @@ def issue_certificate(
     *,
     json_path: Path,
     pdf_path: Path | None = None,
+    operator: str | None = None,
 ) -> dict[str, Any]:
     """Build, sign and write the certificate of one device; a note event records the issue."""
     from refurb import keys
     from refurb.certificate_pdf import render_pdf
     from refurb.certificate_verify import sign
-    from refurb.config import load_config
     from refurb.store import open_store
 
     private = keys.load_private_key(keys.private_key_path(env))
-    config = env.extra.get("config") or load_config(env.config_path)
+    issuer = issuer_settings(env, operator)
     with open_store(env) as store:
         device = store.get_device(asset)
         events = [_event_dict(e) for e in store.events(device.asset_id)]
         body = build_certificate(
-            site=str(config.get("site") or ""),
+            site=issuer["site"] or "",
+            site_contact=issuer["site_contact"],
+            operator=issuer["operator"],
             device={
                 "asset_id": device.asset_id,
                 "manufacturer": device.manufacturer,
                 "model": device.model,
                 "serial": device.serial,
+                "donor": device.donor,
+                "batch": device.batch,
             },
             events=events,
             issued_at=env.now().isoformat(timespec="seconds"),
@@ -410,6 +488,8 @@ def issue_certificate(
         "asset_id": device.asset_id,
         "certificate_id": body["certificate_id"],
         "result": body["result"],
+        "disks_inventoried": body["disks_inventoried"],
+        "operator": body["operator"],
         "disks": body["disks"],
         "key_fingerprint": body["signer"]["key_fingerprint"],
         "json": str(json_path),

@@ -12,6 +12,8 @@ from refurb.i18n import _
 
 DEFAULTS: dict[str, Any] = {
     "site": "",
+    "contact": "",
+    "operator": "",
     "lang": "",
     "inventory": "",
     "label_url": "",

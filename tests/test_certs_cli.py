@@ -37,7 +37,9 @@ def test_certificate_for_an_erased_device_verifies(run_cli, initialized, tmp_pat
         expect=0,
     )
     summary = result.json
-    assert summary["result"] == "erased" and len(summary["disks"]) == 2
+    # never probed: the two erased disks are listed, but the device's disks are not known
+    assert summary["result"] == "disks_not_inventoried" and len(summary["disks"]) == 2
+    assert [d["status"] for d in summary["disks"]] == ["erased", "erased"]
     assert out_pdf.read_bytes().startswith(b"%PDF")
     cert = json.loads(out_json.read_text())["certificate"]
     assert cert["site"] == "Test Workshop" and cert["device"]["asset_id"] == asset

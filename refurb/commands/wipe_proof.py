@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 
 from refurb.env import Env
-from refurb.i18n import _
+from refurb.i18n import _, ngettext
 
 CERTIFICATE_HELP = """Write the signed erasure certificate of a device (JSON) and a PDF for donors.
 
@@ -52,8 +52,13 @@ def certificate(
     as_json: bool = typer.Option(
         False, "--print-json", help="Print a summary as JSON on stdout (for scripts)."
     ),
+    operator: str | None = typer.Option(
+        None,
+        "--operator",
+        help="Who answers for the erasure, named on the certificate (default: the settings).",
+    ),
 ) -> None:
-    from refurb.certificate_pdf import status_text
+    from refurb.certificate_pdf import disk_heading, status_text
     from refurb.certificates import issue_certificate
 
     env: Env = ctx.obj
@@ -63,11 +68,17 @@ def certificate(
         json_file = Path(f"{normalize(asset)}-erasure.json")
     if pdf_file is None and not no_pdf:
         pdf_file = json_file.with_suffix(".pdf")
-    result = issue_certificate(env, asset, json_path=json_file, pdf_path=pdf_file)
+    result = issue_certificate(
+        env, asset, json_path=json_file, pdf_path=pdf_file, operator=operator
+    )
     if as_json:
         env.print_json(result)
         return
-    colour = {"erased": "green", "erased_with_exceptions": "yellow"}.get(result["result"], "red")
+    colour = {
+        "erased": "green",
+        "erased_with_exceptions": "yellow",
+        "disks_not_inventoried": "yellow",
+    }.get(result["result"], "red")
     env.out.print(
         _("Certificate for {asset}: [{c}]{status}[/{c}]").format(
             asset=result["asset_id"], c=colour, status=_result_word(result["result"])
@@ -76,13 +87,12 @@ def certificate(
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for column in (_("disk"), _("model"), _("serial"), _("method"), _("result")):
+    for column in (_("disk"), _("model and serial"), _("method"), _("result")):
         table.add_column(column)
     for disk in result["disks"]:
         table.add_row(
             str(disk.get("name") or "-"),
-            str(disk.get("model") or "-"),
-            str(disk.get("serial") or "-"),
+            disk_heading(disk),
             str(disk.get("technique") or disk.get("method") or "-"),
             status_text(disk.get("status")),
         )
@@ -92,12 +102,27 @@ def certificate(
     if result["pdf"]:
         env.out.print(_("  PDF: {path}").format(path=result["pdf"]))
     env.out.print(_("  key fingerprint: {fp}").format(fp=result["key_fingerprint"]))
+    if not result["disks_inventoried"] and result["disks"]:
+        env.err.print(
+            _(
+                "note: this device was never probed, so its disks are not inventoried: the "
+                "certificate lists only the disks erased (run `refurb probe --save {asset}`)"
+            ).format(asset=result["asset_id"])
+        )
+    if not result["operator"]:
+        env.err.print(
+            _(
+                "note: no operator is named on the certificate: pass --operator NAME, or "
+                "set one with `refurb init --operator NAME`"
+            )
+        )
 
 
 def _result_word(result: str) -> str:
     return {
         "erased": _("erased"),
         "erased_with_exceptions": _("erased with exceptions"),
+        "disks_not_inventoried": _("listed disks erased, disks not inventoried"),
     }.get(result, _("NOT erased"))
 
 
@@ -201,9 +226,11 @@ def import_nwipe(
                 env.out.print("    " + text)
         if done:
             env.out.print(
-                _("Recorded {n} erasure(s); device status: {status}").format(
-                    n=len(done), status=done[0]["device_status"]
-                )
+                ngettext(
+                    "Recorded {n} erasure; device status: {status}",
+                    "Recorded {n} erasures; device status: {status}",
+                    len(done),
+                ).format(n=len(done), status=done[0]["device_status"])
             )
     if bad:
         raise EraseFailed(
