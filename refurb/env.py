@@ -49,6 +49,9 @@ class Env:
     runner: Runner = field(default_factory=lambda: _default_runner())
     db_url: str | None = None
     debug: bool = False
+    # Tests set this: an unexpected exception (a crash, not a RefurbError) escapes the boundary
+    # with its traceback instead of becoming exit 1, so a crash fails the test that met it.
+    raise_unexpected: bool = False
     lang: str | None = None
     # Filled by the CLI from config/options; the core reads them from here.
     extra: dict[str, Any] = field(default_factory=dict)

@@ -40,11 +40,20 @@ def init(
         "--label-url",
         help="Put this URL in QR codes instead of the bare id; must hold {asset}.",
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of this workbench, kept in the settings: nl, fr or en.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     from refurb.setup import initialize
 
     env: Env = ctx.obj
+    if lang is not None:
+        if lang.lower()[:2] not in ("nl", "fr", "en"):
+            raise typer.BadParameter(f"{lang!r}: nl, fr, en", param_hint="--lang")
+        env.apply_settings(lang.lower()[:2])  # this run speaks it already
     result = initialize(
         env,
         site=site,
@@ -52,6 +61,7 @@ def init(
         label_url=label_url,
         contact=contact,
         operator=operator,
+        lang=lang.lower()[:2] if lang else None,
     )
     if json_out:
         env.print_json(result)
