@@ -205,10 +205,11 @@ def header(pdf: Any, cert: Mapping[str, Any], title: str, width: float) -> None:
     pdf.ln(2)
 
 
-def band(pdf: Any, result: str, width: float, sentence: str) -> None:
+def band(pdf: Any, result: str, width: float, sentence: str, text: str | None = None) -> None:
+    """The result in a coloured band (``text``, else the result's headline), then a sentence."""
     pdf.set_fill_color(*result_colour(result))
     pdf.set_text_color(255, 255, 255)
-    text = headline(result)
+    text = text or headline(result)
     _fit(pdf, text, width - 4, "B", 14)
     pdf.cell(width, 10, _latin1(text), fill=True, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)

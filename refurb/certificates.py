@@ -401,13 +401,16 @@ def issuer_settings(env: Any, operator: str | None = None) -> dict[str, str | No
     }
 
 
-def write_certificate(envelope: Mapping[str, Any], path: Path) -> None:
+def write_certificate(envelope: Mapping[str, Any], path: Path) -> bytes:
+    """Write the certificate file; returns the bytes written (their SHA-256 is recorded)."""
+    data = file_bytes(envelope)
     try:
-        path.write_bytes(file_bytes(envelope))
+        path.write_bytes(data)
     except OSError as exc:
         raise InvalidInput(
             _("cannot write {path}: {why}").format(path=path, why=exc.strerror or exc)
         ) from exc
+    return data
 
 
 # -- with the store --------------------------------------------------------------------------
@@ -469,7 +472,7 @@ def issue_certificate(
         if pdf_path is not None:
             render_pdf(envelope, pdf_path, json_name=json_path.name)
         try:
-            write_certificate(envelope, json_path)
+            data = write_certificate(envelope, json_path)
         except BaseException:
             if pdf_path is not None:
                 pdf_path.unlink(missing_ok=True)
@@ -481,7 +484,7 @@ def issue_certificate(
                 "text": f"erasure certificate {body['certificate_id']} issued: {body['result']}",
                 "certificate_id": body["certificate_id"],
                 "result": body["result"],
-                "sha256": hashlib.sha256(file_bytes(envelope)).hexdigest(),
+                "sha256": hashlib.sha256(data).hexdigest(),
             },
         )
     return {

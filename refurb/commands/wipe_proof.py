@@ -17,7 +17,9 @@ from refurb.i18n import _, ngettext
 CERTIFICATE_HELP = """Write the signed erasure certificate of a device (JSON) and a PDF for donors.
 
 The certificate lists every disk with its method, NIST level, verification and result; a disk
-that was not erased, or erased with exceptions, is shown as such, never as erased.
+that was not erased, or erased with exceptions, is shown as such, never as erased. With --donor
+or --batch instead of an asset id: one certificate listing every device of that donor or batch,
+each disk's outcome and each device's state, with totals on the first page.
 
 Example: refurb wipe certificate RF-7K3QM-X1234 --json cert.json --pdf cert.pdf
 """
@@ -41,7 +43,7 @@ Example: refurb wipe import-nwipe nwipe.log --asset RF-7K3QM-X1234
 
 def certificate(
     ctx: typer.Context,
-    asset: str = typer.Argument(..., help="Asset id of the device, e.g. RF-7K3QM-X1234."),
+    asset: str | None = typer.Argument(None, help="Asset id of the device, e.g. RF-7K3QM-X1234."),
     json_file: Path | None = typer.Option(
         None, "--json", help="Where to write the signed certificate (default: ASSET-erasure.json)."
     ),
@@ -57,11 +59,24 @@ def certificate(
         "--operator",
         help="Who answers for the erasure, named on the certificate (default: the settings).",
     ),
+    donor: str | None = typer.Option(
+        None, "--donor", help="One certificate for every device of this donor."
+    ),
+    batch: str | None = typer.Option(
+        None, "--batch", help="One certificate for every device of this intake batch."
+    ),
 ) -> None:
     from refurb.certificate_pdf import disk_heading, status_text
     from refurb.certificates import issue_certificate
 
     env: Env = ctx.obj
+    if (asset is None) == (donor is None and batch is None):
+        raise typer.BadParameter(
+            _("give an asset id, or --donor and/or --batch (not both)"), param_hint="ASSET"
+        )
+    if asset is None:
+        _donor_certificate(env, donor, batch, json_file, pdf_file, no_pdf, as_json, operator)
+        return
     if json_file is None:
         from refurb.ids import normalize
 
@@ -116,6 +131,79 @@ def certificate(
                 "set one with `refurb init --operator NAME`"
             )
         )
+
+
+def _donor_certificate(
+    env: Env,
+    donor: str | None,
+    batch: str | None,
+    json_file: Path | None,
+    pdf_file: Path | None,
+    no_pdf: bool,
+    as_json: bool,
+    operator: str | None,
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from refurb.donor_certificate import issue_donor_certificate
+    from refurb.donor_certificate_pdf import state_text
+
+    if json_file is None:
+        json_file = Path(_file_stem(donor, batch) + "-erasure.json")
+    if pdf_file is None and not no_pdf:
+        pdf_file = json_file.with_suffix(".pdf")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=env.err,
+        transient=True,
+        disable=not env.err.is_terminal,
+    ) as bar:
+        task = bar.add_task(_("reading devices"), total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = issue_donor_certificate(
+            env,
+            donor=donor,
+            batch=batch,
+            json_path=json_file,
+            pdf_path=pdf_file,
+            operator=operator,
+            progress=progress,
+        )
+    if as_json:
+        env.print_json(result)
+        return
+    totals = result["totals"]
+    colour = {"erased": "green", "erased_with_exceptions": "yellow"}.get(result["result"], "red")
+    env.out.print(
+        _("Certificate for {scope}: [{c}]{status}[/{c}]").format(
+            scope=" / ".join(x for x in (result["donor"], result["batch"]) if x),
+            c=colour,
+            status=_result_word(result["result"]),
+        )
+    )
+    env.out.print(
+        ngettext("  {n} device", "  {n} devices", totals["devices"]).format(n=totals["devices"])
+    )
+    for state, count in totals["by_state"].items():
+        if count:
+            env.out.print(f"    {state_text(state)}: {count}")
+    env.out.print(_("  signed JSON: {path}").format(path=result["json"]))
+    if result["pdf"]:
+        env.out.print(_("  PDF: {path}").format(path=result["pdf"]))
+    env.out.print(_("  key fingerprint: {fp}").format(fp=result["key_fingerprint"]))
+
+
+def _file_stem(donor: str | None, batch: str | None) -> str:
+    import re
+
+    parts = [("donor", donor), ("batch", batch)]
+    text = "-".join(f"{kind}-{value}" for kind, value in parts if value)
+    return re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-.") or "certificate"
 
 
 def _result_word(result: str) -> str:
