@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from refurb import __version__
+from refurb.boundary import exit_status_for, is_usage_error
 from refurb.cli_words import translating_formatter, usage_error_lines
 from refurb.env import Env
 from refurb.errors import RefurbError
@@ -84,7 +85,7 @@ class RefurbGroup(TyperGroup):
             sys.stderr.write(_("Aborted!") + "\n")
             sys.exit(int(ExitStatus.ERROR))
         except Exception as exc:
-            if not standalone or not _is_usage_error(exc):
+            if not standalone or not is_usage_error(exc):
                 raise
             sys.stderr.write("\n".join(usage_error_lines(exc)) + "\n")
             sys.exit(getattr(exc, "exit_code", int(ExitStatus.USAGE)))
@@ -108,7 +109,7 @@ class RefurbGroup(TyperGroup):
             if (
                 isinstance(exc, Exception)
                 and not isinstance(exc, typer.Abort)
-                and (debug or _is_usage_error(exc))
+                and (debug or is_usage_error(exc))
             ):
                 raise
             if (
@@ -119,45 +120,6 @@ class RefurbGroup(TyperGroup):
             ):
                 raise
             raise typer.Exit(exit_status_for(exc)) from None
-
-
-def exit_status_for(exc: BaseException) -> int:
-    """Say in one line (and a hint) on stderr what went wrong; return the exit status."""
-    if isinstance(exc, RefurbError):
-        report_error(exc.message, exc.hint)
-        return int(exc.exit_status)
-    if isinstance(exc, typer.Abort) and isinstance(exc.__context__, EOFError):
-        # A prompt turns end of input into Abort, which Typer would print as English "Aborted!".
-        report_error(
-            _("no answer: the input ended at a question"),
-            _("answer at a terminal, or give the answer as an option (see --help)"),
-        )
-        return int(ExitStatus.ERROR)
-    if isinstance(exc, (KeyboardInterrupt, typer.Abort)):  # Ctrl-C, also at a prompt
-        sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
-        return int(ExitStatus.CTRL_C)
-    report_error(
-        _("unexpected {kind}: {detail}").format(
-            kind=type(exc).__name__, detail=str(exc).splitlines()[0] if str(exc) else ""
-        ),
-        _("run again with --debug to see where it happened"),
-    )
-    return int(ExitStatus.ERROR)
-
-
-def _is_usage_error(exc: Exception) -> bool:
-    # Typer's own parameter and usage errors must reach Typer, which prints usage and exits 2.
-    # They all derive from (Typer's vendored) ClickException, which Typer does not export.
-    return isinstance(exc, typer.BadParameter) or any(
-        cls.__name__ == "ClickException" for cls in type(exc).__mro__
-    )
-
-
-def report_error(message: str, hint: str | None = None) -> None:
-    sys.stderr.write(_("refurb: error: {message}").format(message=message) + "\n")
-    if hint:
-        sys.stderr.write(_("hint: {hint}").format(hint=hint) + "\n")
-    sys.stderr.flush()
 
 
 def _version_callback(value: bool) -> None:

@@ -280,7 +280,15 @@ class Store:
         state = device.model_dump()
         for field in JSON_FIELDS:
             value = state.get(field)
-            state[field] = json.loads(value) if value else ({} if field == "disks" else None)
+            try:
+                state[field] = json.loads(value) if value else ({} if field == "disks" else None)
+            except ValueError as exc:  # the row is a cache of the log: it can be rebuilt
+                raise StoreError(
+                    _("the stored row of {asset} no longer reads ({field})").format(
+                        asset=device.asset_id, field=field
+                    ),
+                    _("run `refurb admin rebuild` to compute it again from the event log"),
+                ) from exc
         return state
 
     def live_state(self, device: Device) -> dict[str, Any]:
@@ -597,9 +605,9 @@ def workstation_id(env: Env) -> str:
     """This machine's workstation id, kept in the config (made on first use)."""
     from refurb.config import load_config, save_config
 
-    known = (env.extra.get("config") or {}).get("workstation")  # read once per invocation
+    known = env.settings.workstation  # read once per invocation
     if known:
-        return str(known)
+        return known
     config = load_config(env.config_path)
     value = config.get("workstation")
     if not value:

@@ -308,3 +308,13 @@ def test_init_lang_is_kept_for_the_workbench(run_cli, refurb_home):
     missing = run_cli("show", ids.make_id(1, 1))  # a later command speaks Dutch
     assert missing.exit_code == 1 and "geen toestel" in missing.stderr
     assert run_cli("init", "--lang", "de").exit_code == 2
+
+
+def test_a_row_that_no_longer_decodes_points_at_rebuild(run_cli, initialized, refurb_home):
+    asset = run_cli("intake", "new", "--serial", "ROW1", expect=0).stdout.strip()
+    with sqlite3.connect(refurb_home / "refurb.db") as conn:
+        conn.execute("UPDATE devices SET disks = '{not json' WHERE asset_id = ?", (asset,))
+    result = run_cli("show", asset)
+    assert result.exit_code == 1 and "admin rebuild" in result.stderr
+    run_cli("admin", "rebuild", expect=0)
+    run_cli("show", asset, expect=0)
