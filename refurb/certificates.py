@@ -386,18 +386,11 @@ def signer_block(public_key: Ed25519PublicKey) -> dict[str, Any]:
 def issuer_settings(env: Any, operator: str | None = None) -> dict[str, str | None]:
     """The site's name and contact from the settings, and who answers for the certificate:
     ``--operator``, else the ``operator`` setting, else the login name unless it is ``root``."""
-    from refurb.config import load_config
-
-    config = env.extra.get("config") or load_config(env.config_path)
-
-    def text(key: str) -> str | None:
-        value = config.get(key)
-        return (value.strip() or None) if isinstance(value, str) else None
-
+    settings = env.settings
     return {
-        "site": text("site"),
-        "site_contact": text("contact"),
-        "operator": person(operator) or person(text("operator")) or person(env.actor),
+        "site": settings.site,
+        "site_contact": settings.contact,
+        "operator": person(operator) or person(settings.operator) or person(env.actor),
     }
 
 
