@@ -343,7 +343,7 @@ def build_certificate(
     return {
         "schema": SCHEMA,
         "certificate_id": certificate_id or str(uuid.uuid4()),
-        **_issuer(site, site_contact, operator, issued_at),
+        **issuer_block(site, site_contact, operator, issued_at),
         "device": {
             "asset_id": _pick(device, "asset_id", "asset"),
             "make": make,
@@ -361,9 +361,10 @@ def build_certificate(
     }
 
 
-def _issuer(
+def issuer_block(
     site: str | None, contact: str | None, operator: str | None, issued_at: datetime | str
 ) -> dict[str, Any]:
+    """Who issued a certificate and when: the same keys on a device's and a donor's."""
     issued = issued_at.isoformat() if isinstance(issued_at, datetime) else str(issued_at)
     return {
         "site": site or None,
