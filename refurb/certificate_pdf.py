@@ -270,7 +270,10 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
             new_x="LMARGIN",
             new_y="NEXT",
         )
-    available = (pdf.h - SIGNATURE_BLOCK - 2) - pdf.get_y()
+    scopes = _scope_notes(disks)
+    available = (
+        (pdf.h - SIGNATURE_BLOCK - 2) - pdf.get_y() - sum(3.6 * (2 + len(t) // 110) for t in scopes)
+    )
     if len(disks) * 33 <= available:
         for i, disk in enumerate(disks, start=1):
             _pdf_disk(pdf, width, i, disk)
@@ -296,8 +299,20 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
+    pdf.set_font("Sans", "", 8)
+    for text in scopes:
+        pdf.ln(0.8)
+        pdf.multi_cell(width, 3.6, _latin1(text), align="L", new_x="LMARGIN", new_y="NEXT")
     signature_block(pdf, envelope, width, json_name)
     write_pdf(pdf, path)
+
+
+def _scope_notes(disks: Iterable[Mapping[str, Any]]) -> list[str]:
+    """What each kind of verification on this page proves, said once (wipe/verdict.py)."""
+    from refurb.wipe.verdict import scope_statement
+
+    codes = ((d.get("verification") or {}).get("scope") for d in disks)
+    return [scope_statement(code) for code in dict.fromkeys(c for c in codes if c)]
 
 
 def signature_block(

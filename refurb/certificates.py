@@ -110,6 +110,22 @@ def _disk_key(disk: Mapping[str, Any]) -> str:
 
 
 def _verification(record: Mapping[str, Any]) -> dict[str, Any]:
+    out = _verification_result(record)
+    return out | _scope(record, out) if record else out
+
+
+def _scope(record: Mapping[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What this verification can and cannot prove, said in the certificate's language."""
+    from refurb.wipe.verdict import scope_code, scope_statement
+
+    code = _pick(record, "verification.scope.code")
+    if not isinstance(code, str):
+        stopped = summary.get("passed") is None and summary.get("fraction") == 0.0
+        code = scope_code(summary.get("mode"), "not done" if stopped else None)
+    return {"scope": code, "scope_statement": scope_statement(code, summary.get("fraction"))}
+
+
+def _verification_result(record: Mapping[str, Any]) -> dict[str, Any]:
     raw = _pick(record, "verification", "verify")
     if isinstance(raw, str):
         return {"mode": raw, "fraction": None, "passed": None}
