@@ -13,6 +13,7 @@ from typing import Any
 from refurb.certificate_pdf import (
     SIGNATURE_BLOCK,
     _colon,
+    _scope_notes,
     _size,
     band,
     disk_heading,
@@ -234,7 +235,13 @@ def render_donor_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | N
     pdf.set_font("Sans", "B", 12)
     pdf.cell(width, 7, _("Devices"), new_x="LMARGIN", new_y="NEXT")
     _device_rows(pdf, devices, bottom=pdf.h - 16)
-    if pdf.get_y() > pdf.h - SIGNATURE_BLOCK - 2:
+    scopes = _scope_notes([disk for device in devices for disk in device.get("disks") or []])
+    needed = sum(3.6 * (2 + len(t) // 110) for t in scopes) + 2
+    if pdf.get_y() + needed > pdf.h - SIGNATURE_BLOCK - 2:
         pdf.add_page()
+    pdf.set_font("Sans", "", 8)
+    for text in scopes:  # what each kind of verification proves, once
+        pdf.ln(0.8)
+        pdf.multi_cell(width, 3.6, text, align="L", new_x="LMARGIN", new_y="NEXT")
     signature_block(pdf, envelope, width, json_name)
     write_pdf(pdf, path)
