@@ -200,6 +200,9 @@ def _register() -> None:
     app.command("handout", help=loans.HANDOUT_HELP)(loans.handout)
     app.command("stock", help=reports.STOCK_HELP)(reports.stock)
     app.add_typer(reports.app, name="export")
+    from refurb.commands import keys as keys_cmd
+
+    app.add_typer(keys_cmd.app, name="keys")
 
 
 _register()
