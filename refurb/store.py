@@ -29,7 +29,7 @@ from refurb.projection import apply, missing_for_ready, new_state
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002_sync"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
@@ -510,7 +510,8 @@ class Store:
             self.session.exec(text("DELETE FROM devices"))
             self.session.flush()
             states: dict[str, dict[str, Any]] = {}
-            for ev in self.session.exec(select(Event).order_by(Event.seq)).scalars():
+            order = (Event.created_at, Event.workstation, Event.ws_seq)  # as `refurb sync` folds
+            for ev in self.session.exec(select(Event).order_by(*order)).scalars():
                 payload = json.loads(ev.payload)
                 state = states.get(ev.asset_id) or new_state(ev.asset_id, ev.created_at)
                 states[ev.asset_id] = apply(state, ev.kind, payload, ev.created_at)
