@@ -193,6 +193,11 @@ def _register() -> None:
     app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
     app.add_typer(grade.app, name="grade")
     app.add_typer(os_.app, name="os")
+    from refurb.commands import config as config_cmd
+    from refurb.commands import sync as sync_cmd
+
+    app.add_typer(sync_cmd.app, name="sync")
+    app.command("config", help=config_cmd.HELP)(config_cmd.config)
 
 
 _register()

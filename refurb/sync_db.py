@@ -437,7 +437,8 @@ def refold(conn: Connection, new: list[dict[str, Any]], extra: Iterable[str] = (
     states = [fold(asset, by_asset[asset]) for asset in assets if by_asset.get(asset)]
     for chunk in _chunks(sorted(held)):
         conn.execute(delete(DEVICES).where(DEVICES.c.asset_id.in_(chunk)))
-    rows = [_row_values(s) for s in states]
+    names = [c.name for c in DEVICES.columns]
+    rows = [{n: v.get(n) for n in names} for v in map(_row_values, states)]
     for start in range(0, len(rows), BATCH):
         conn.execute(DEVICES.insert(), rows[start : start + BATCH])
     links: dict[str, tuple[str, str]] = {}

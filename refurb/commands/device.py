@@ -94,7 +94,10 @@ def show(
         device = store.get_device(asset)
         state = store.live_state(device)
         events = store.events(device.asset_id)
+    from refurb.conflicts import detect
+
     missing = missing_for_ready(state)
+    contradictions = detect(device.asset_id, events)  # from benches that synced (refurb sync)
     timeline = [
         {
             "id": ev.id,
@@ -108,10 +111,20 @@ def show(
     ]
     if json_out:
         env.print_json(
-            {"device": _device_json(state), "missing_for_ready": missing, "events": timeline}
+            {
+                "device": _device_json(state),
+                "missing_for_ready": missing,
+                "events": timeline,
+                "conflicts": contradictions,
+            }
         )
         return
     _render_device(env, state, missing, timeline)
+    if contradictions:
+        from refurb.commands.sync import conflict_line
+
+        for c in contradictions:
+            env.out.print("[yellow]⚠[/yellow] " + conflict_line(c))
 
 
 def _render_device(
