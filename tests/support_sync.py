@@ -1,4 +1,4 @@
-"""Helpers for the sync tests: benches with their own homes, inventories, a login-refusing server."""
+"""Sync test helpers: benches with their own homes, inventories, a server that refuses logins."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import struct
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,11 +98,8 @@ class RefusingServer:
                 conn, _addr = self.sock.accept()
             except OSError:
                 return
-            with conn:
-                try:
-                    self._one(conn)
-                except (OSError, struct.error):
-                    pass
+            with conn, suppress(OSError, struct.error):
+                self._one(conn)
 
     @staticmethod
     def _read(conn: socket.socket, n: int) -> bytes:

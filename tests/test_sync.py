@@ -1,4 +1,4 @@
-"""`refurb sync` between benches and a shared inventory, on a SQLite file and the real PostgreSQL."""
+"""`refurb sync` between benches and a shared inventory: a SQLite file and the real PostgreSQL."""
 
 from __future__ import annotations
 
