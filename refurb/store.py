@@ -11,6 +11,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,9 +65,15 @@ def _clean_text(value: Any) -> Any:
     return value
 
 
+@cache
 def _column_limit(field: str) -> int | None:
     column = Device.__table__.columns.get(field)  # type: ignore[attr-defined]
     return getattr(column.type, "length", None) if column is not None else None
+
+
+@cache
+def _device_fields() -> frozenset[str]:
+    return frozenset(Device.model_fields)
 
 
 def _check_lengths(payload: dict[str, Any], row: int | None) -> None:
@@ -87,7 +94,8 @@ def _row_values(state: dict[str, Any]) -> dict[str, Any]:
 
     The full values stay in the events; only the row (a cache of them) is shortened.
     """
-    values = {k: v for k, v in state.items() if k in Device.model_fields}
+    fields = _device_fields()
+    values = {k: v for k, v in state.items() if k in fields}
     for field in JSON_FIELDS:
         values[field] = canonical_json(values[field]) if values.get(field) else None
     for field, value in values.items():

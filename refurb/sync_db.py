@@ -317,7 +317,14 @@ def check_chain(ws: str, head: Head, events: list[dict[str, Any]], upto: int, si
 
     seq, digest = head.seq, head.hash
     for ev in events:
-        where = describe(ev)
+        if (
+            ev["ws_seq"] == seq + 1
+            and ev["prev_hash"] == digest
+            and event_hash(**{k: ev[k] for k in COLUMNS if k != "hash"}) == ev["hash"]
+        ):
+            seq, digest = ev["ws_seq"], ev["hash"]
+            continue
+        where = describe(ev)  # the first bad event: say which and why
         if ev["ws_seq"] != seq + 1:
             raise refuse(
                 _("{where}: events {first}..{last} are missing").format(
@@ -332,11 +339,7 @@ def check_chain(ws: str, head: Head, events: list[dict[str, Any]], upto: int, si
                     )
                 )
             raise refuse(_("{where}: does not follow the event before it").format(where=where))
-        if event_hash(**{k: ev[k] for k in COLUMNS if k != "hash"}) != ev["hash"]:
-            raise refuse(
-                _("{where}: its content was changed after it was written").format(where=where)
-            )
-        seq, digest = ev["ws_seq"], ev["hash"]
+        raise refuse(_("{where}: its content was changed after it was written").format(where=where))
     if seq < upto:
         raise refuse(
             _("workstation {ws}: its last event #{seq} is missing").format(ws=ws[:8], seq=upto)
@@ -374,6 +377,27 @@ def _insert_events(conn: Connection, rows: list[dict[str, Any]], progress: Progr
         conn.execute(stmt, [{c: r[c] for c in COLUMNS} for r in rows[start : start + BATCH]])
         if progress:
             progress(min(start + BATCH, total), total)
+
+
+def _bulk_insert(
+    conn: Connection, table: Any, names: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """Plain rows into a table: COPY on PostgreSQL, batched executemany on SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with (
+            raw.cursor() as cur,
+            cur.copy(  # type: ignore[union-attr]
+                f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+        return
+    for start in range(0, len(rows), BATCH):
+        conn.execute(table.insert(), rows[start : start + BATCH])
 
 
 def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], key: str) -> None:
@@ -439,8 +463,7 @@ def refold(conn: Connection, new: list[dict[str, Any]], extra: Iterable[str] = (
         conn.execute(delete(DEVICES).where(DEVICES.c.asset_id.in_(chunk)))
     names = [c.name for c in DEVICES.columns]
     rows = [{n: v.get(n) for n in names} for v in map(_row_values, states)]
-    for start in range(0, len(rows), BATCH):
-        conn.execute(DEVICES.insert(), rows[start : start + BATCH])
+    _bulk_insert(conn, DEVICES, names, rows)
     links: dict[str, tuple[str, str]] = {}
     for s in states:
         for disk in (s.get("disks") or {}).values():
