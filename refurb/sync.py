@@ -280,9 +280,9 @@ def verify(env: Env, url: str | None = None, *, password: str | None = None) -> 
     try:
         inventory = _inventory(target, password)
         with local.connect() as lc:
-            here = chain_hashes(lc)
+            here, _same = chain_hashes(lc)  # the store's own check said it already
         with _remote(target, lost=True), inventory.connect() as ic:
-            there = chain_hashes(ic)
+            there, changed = chain_hashes(ic)
     finally:
         local.dispose()
         if inventory is not None:
@@ -305,10 +305,12 @@ def verify(env: Env, url: str | None = None, *, password: str | None = None) -> 
         "inventory": redact(target),
         "chains": chains,
         "bench_problems": problems,
+        "inventory_problems": changed,
         "in_step": not problems
+        and not changed
         and all(
             not c["missing_in_inventory"] and not c["missing_on_bench"] and c["differs_at"] is None
             for c in chains
         ),
-        "tampered": bool(problems) or any(c["differs_at"] is not None for c in chains),
+        "tampered": bool(problems or changed) or any(c["differs_at"] is not None for c in chains),
     }

@@ -116,7 +116,7 @@ def redact(url: URL) -> str:
 
 def without_password(url: URL) -> str:
     """The URL as it may be kept in the settings: the password never is."""
-    return url.set(password=None).render_as_string(hide_password=False)
+    return url._replace(password=None).render_as_string(hide_password=False)
 
 
 def open_engine(url: URL, *, shared: bool) -> Engine:
@@ -295,12 +295,22 @@ def read_chain(conn: Connection, ws: str, after: int, upto: int) -> list[dict[st
     return [dict(row._mapping) for row in conn.execute(stmt)]
 
 
-def chain_hashes(conn: Connection) -> dict[str, dict[int, str]]:
+def chain_hashes(conn: Connection) -> tuple[dict[str, dict[int, str]], list[str]]:
+    """Every chain's hashes by sequence number, and the events whose content no longer
+    matches their hash (the first of each chain)."""
     out: dict[str, dict[int, str]] = {}
-    stmt = select(EVENTS.c.workstation, EVENTS.c.ws_seq, EVENTS.c.hash)
-    for ws, seq, digest in conn.execute(stmt):
-        out.setdefault(ws, {})[seq] = digest
-    return out
+    problems: dict[str, str] = {}
+    cols = [EVENTS.c[c] for c in COLUMNS]
+    for row in conn.execute(select(*cols)):
+        ev = row._mapping
+        out.setdefault(ev["workstation"], {})[ev["ws_seq"]] = ev["hash"]
+        if event_hash(**{k: ev[k] for k in COLUMNS if k != "hash"}) != ev["hash"]:
+            known = problems.get(ev["workstation"])
+            if known is None or ev["ws_seq"] < int(known.split("#", 1)[1].split(" ", 1)[0]):
+                problems[ev["workstation"]] = _(
+                    "{where}: its content was changed after it was written"
+                ).format(where=describe(dict(ev)))
+    return out, [problems[ws] for ws in sorted(problems)]
 
 
 # -- checking -----------------------------------------------------------------------------------

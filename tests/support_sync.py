@@ -135,3 +135,54 @@ class RefusingServer:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def grow(bench: Bench, n: int, devices: int = 20) -> None:
+    """Add ``n`` chained note events to a bench quickly (the store's own append is one
+    transaction per call, far too slow for tens of thousands in a test)."""
+    from sqlalchemy import update
+
+    from refurb.store import canonical_json, event_hash, open_store
+    from refurb.sync_db import (
+        STATIONS,
+        _insert_events,
+        heads,
+        open_engine,
+        parse_url,
+        refold,
+        writing,
+    )
+
+    with open_store(bench.env()) as store:
+        assets = [d.asset_id for d in store.intake_many([{} for _ in range(devices)])]
+        ws = store.workstation
+    engine = open_engine(parse_url(bench.url), shared=False)
+    try:
+        with writing(engine) as conn:
+            head = heads(conn)[ws]
+            seq, digest = head.seq, head.hash
+            new = []
+            for i in range(n):
+                fields = {
+                    "id": str(uuid.uuid4()),
+                    "asset_id": assets[i % devices],
+                    "kind": "note",
+                    "payload": canonical_json({"text": f"note {i}"}),
+                    "actor": bench.name,
+                    "workstation": ws,
+                    "ws_seq": seq + 1,
+                    "created_at": bench.tick().isoformat(timespec="microseconds"),
+                    "prev_hash": digest,
+                }
+                fields["hash"] = event_hash(**fields)
+                new.append(fields)
+                seq, digest = fields["ws_seq"], fields["hash"]
+            _insert_events(conn, new, None)
+            conn.execute(
+                update(STATIONS)
+                .where(STATIONS.c.id == ws)
+                .values(last_ws_seq=seq, last_hash=digest)
+            )
+            refold(conn, new)
+    finally:
+        engine.dispose()

@@ -114,7 +114,7 @@ def sync(
             _render_verify(env, result)
         if result["tampered"]:
             raise OutOfStep(
-                _("the bench and the inventory disagree about events both hold"),
+                _("verification failed: an event was changed, or differs between the two sides"),
                 _("run `refurb admin check` here and on the other benches"),
             )
         return
@@ -164,7 +164,9 @@ def _render_status(env: Env, result: dict[str, Any]) -> None:
 def _render_verify(env: Env, result: dict[str, Any]) -> None:
     out = env.out
     for problem in result["bench_problems"]:
-        env.err.print(f"[red]✗[/red] {problem}")
+        env.err.print("[red]✗[/red] " + _("on this bench: {problem}").format(problem=problem))
+    for problem in result["inventory_problems"]:
+        env.err.print("[red]✗[/red] " + _("in the inventory: {problem}").format(problem=problem))
     for c in result["chains"]:
         ws = c["workstation"][:8]
         for a, b in c["missing_in_inventory"]:
