@@ -225,9 +225,14 @@ def _migrate(conn: Connection) -> None:
 def prepare(engine: Engine, url: URL) -> None:
     """Create or migrate the inventory's schema; refuse a foreign or newer one, writing nothing."""
     with engine.connect() as conn:
-        tables, revision = _revision(conn)
-    if revision == SCHEMA_HEAD:
-        return
+        try:  # the usual case, in one query: an inventory at this refurb's schema
+            if (
+                conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                == SCHEMA_HEAD
+            ):
+                return
+        except DatabaseError:
+            pass
     with writing(engine) as conn:
         tables, revision = _revision(conn)  # again, under the lock: another bench may be here
         if revision == SCHEMA_HEAD:
@@ -292,7 +297,7 @@ def read_chain(conn: Connection, ws: str, after: int, upto: int) -> list[dict[st
         .where(EVENTS.c.workstation == ws, EVENTS.c.ws_seq > after, EVENTS.c.ws_seq <= upto)
         .order_by(EVENTS.c.ws_seq)
     )
-    return [dict(row._mapping) for row in conn.execute(stmt)]
+    return [dict(zip(COLUMNS, row, strict=True)) for row in conn.execute(stmt)]
 
 
 def chain_hashes(conn: Connection) -> tuple[dict[str, dict[int, str]], list[str]]:
