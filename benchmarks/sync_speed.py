@@ -8,8 +8,8 @@ postgresql://postgres@127.0.0.1:5432/test; a scratch database is made and droppe
 - push: a bench with ``--events`` new events (a batch intake of one device per ten events, the
   rest notes and updates) synced into an empty inventory, timed in-process around the whole
   ``refurb.sync.sync`` call (connect, read, check every hash, insert, advance the mark, fold the
-  devices on both sides), against ``psql -c "\\copy events ... FROM file CSV"`` of the same rows into
-  the same empty schema (psql's start-up included). Target: ≤ 2 × COPY (median of the rounds).
+  devices on both sides), against ``psql -c "\\copy events ... FROM file CSV"`` of the same rows
+  into the same empty schema (psql's start-up included). Target: ≤ 2 × COPY (median of the rounds).
 - no-op: ``refurb sync`` (a subprocess, as a user runs it) of a bench holding ``--noop-events``
   events, all already in the inventory, against refurb's start-up (``refurb --version``), run in
   turns. Target: ≤ start-up + 0.3 s.

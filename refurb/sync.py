@@ -42,13 +42,7 @@ Progress = Callable[[str, int, int], None]  # (phase "push"/"pull", done, total)
 
 
 def configured_inventory(env: Env) -> str | None:
-    config = env.extra.get("config")
-    if config is None:
-        from refurb.config import load_config
-
-        config = load_config(env.config_path)
-    value = config.get("inventory")
-    return value if isinstance(value, str) and value.strip() else None
+    return env.settings.inventory
 
 
 def inventory_url(env: Env, url: str | None = None) -> URL:
