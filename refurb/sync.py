@@ -141,7 +141,7 @@ def sync(
                     at=at,
                     progress=_phase(progress, "push"),
                 )
-        key = without_password(target)
+        key = without_password(target)[:300]
         for r in receipts:
             r["inventory"] = redact(target)
         with _remote(target, lost=True), inventory.connect() as ic:
@@ -226,7 +226,7 @@ def status(env: Env, url: str | None = None) -> dict[str, Any]:
         if target is not None:
             stmt = (
                 select(SyncReceipt)
-                .where(SyncReceipt.inventory == without_password(target))
+                .where(SyncReceipt.inventory == without_password(target)[:300])
                 .order_by(SyncReceipt.id.desc())  # type: ignore[union-attr]
             )
             rows = list(store.session.exec(stmt).scalars())

@@ -162,7 +162,11 @@ def connect_error(exc: BaseException, url: URL, *, lost: bool = False) -> Refurb
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     line = reason[0] if reason else type(exc).__name__
     low = line.lower()
-    if "password" in low or "authentication failed" in low:
+    if (
+        "password" in low
+        or "authentication failed" in low
+        or ("role" in low and "not exist" in low)
+    ):
         return AuthFailed(
             _("the inventory {url} refused the login: {reason}").format(
                 url=redact(url), reason=line

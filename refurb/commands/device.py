@@ -93,7 +93,10 @@ def show(
     with open_store(env) as store:
         device = store.get_device(asset)
         state = store.live_state(device)
-        events = store.events(device.asset_id)
+        # in the order every bench folds them, also where synced benches' events meet
+        events = sorted(
+            store.events(device.asset_id), key=lambda e: (e.created_at, e.workstation, e.ws_seq)
+        )
     from refurb.conflicts import detect
 
     missing = missing_for_ready(state)
