@@ -185,7 +185,7 @@ def sync(
         touched = pushed_assets + sorted(
             {ev["asset_id"] for evs, _u in incoming.values() for ev in evs}
         )
-        found = conflicts(env, touched) if pulled or receipts else []
+        found = conflicts(env, touched) if pulled else []  # only a pull brings new ones
     finally:
         local.dispose()
         if inventory is not None:
