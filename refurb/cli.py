@@ -203,6 +203,11 @@ def _register() -> None:
     from refurb.commands import keys as keys_cmd
 
     app.add_typer(keys_cmd.app, name="keys")
+    from refurb.commands import config as config_cmd
+    from refurb.commands import sync as sync_cmd
+
+    app.add_typer(sync_cmd.app, name="sync")
+    app.command("config", help=config_cmd.HELP)(config_cmd.config)
 
 
 _register()
