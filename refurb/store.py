@@ -29,9 +29,9 @@ from refurb.projection import apply, missing_for_ready, new_state
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002_intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
-JSON_FIELDS = ("specs", "disks")
+JSON_FIELDS = ("specs", "disks", "intake")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
 
 
@@ -477,6 +477,80 @@ class Store:
                 ev = self._write_event(ws, asset_id, "intake", payload)
                 created.append(self._project(None, ev, payload))
         return created
+
+    def devices_by_serial(self, serials: Sequence[str]) -> dict[str, Device]:
+        """The devices holding these serials, in a few queries (not one per serial)."""
+        found: dict[str, Device] = {}
+        wanted = list(dict.fromkeys(serials))
+        for start in range(0, len(wanted), 500):
+            stmt = select(Device).where(Device.serial.in_(wanted[start : start + 500]))
+            for device in self.session.exec(stmt).scalars():
+                found.setdefault(device.serial or "", device)
+        return found
+
+    def probed_with_intake(self) -> list[Device]:
+        """Probed devices that came with an intake record (where sheet and probe may differ)."""
+        stmt = select(Device).where(Device.probed_at.is_not(None), Device.intake.is_not(None))
+        return list(self.session.exec(stmt).scalars())
+
+    def write_intake(
+        self,
+        creates: Sequence[dict[str, Any]],
+        updates: Sequence[tuple[str, dict[str, Any]]],
+        progress: Any = None,
+    ) -> tuple[list[Device], list[Event]]:
+        """New devices and ``update`` events in one transaction: all of them, or none.
+
+        ``progress(done, total)`` is called as rows are written.
+        """
+        created: list[Device] = []
+        events: list[Event] = []
+        total = len(creates) + len(updates)
+        with self._writing() as ws, self.session.no_autoflush:
+            for n, payload in enumerate(creates, start=1):
+                asset_id = self._next_asset_id(ws)
+                ev = self._write_event(ws, asset_id, "intake", payload)
+                created.append(self._project(None, ev, payload))
+                if progress is not None and n % 100 == 0:
+                    progress(n, total)
+            for n, (asset, payload) in enumerate(updates, start=len(creates) + 1):
+                device = self.get_device(asset)
+                ev = self._write_event(ws, device.asset_id, "update", payload)
+                self._project(device, ev, payload)
+                events.append(ev)
+                if progress is not None and n % 100 == 0:
+                    progress(n, total)
+            if progress is not None:
+                progress(total, total)
+        return created, events
+
+    def set_status_many(
+        self, assets: Sequence[str], target: str, reason: str | None = None
+    ) -> list[Event]:
+        """Move many devices, all or none: every refused move is named in the error."""
+        from refurb.errors import BulkRefused
+        from refurb.lifecycle import check_status_names
+
+        check_status_names([target])
+        written: list[Event] = []
+        with self._writing() as ws, self.session.no_autoflush:
+            refusals: list[tuple[str, str]] = []
+            devices = []
+            for asset in dict.fromkeys(assets):
+                try:
+                    device = self.get_device(asset)
+                    check_move(self.live_state(device), target)
+                    devices.append(device)
+                except (Refused, NotFound, InvalidInput) as exc:
+                    refusals.append((asset, exc.message))
+            if refusals:
+                raise BulkRefused(refusals, len(devices) + len(refusals))
+            for device in devices:
+                payload = {"from": device.status, "to": target, "reason": reason}
+                ev = self._write_event(ws, device.asset_id, "status", payload)
+                self._project(device, ev, payload)
+                written.append(ev)
+        return written
 
     def _refuse_duplicates(self, serials: list[str | None]) -> None:
         seen: dict[str, int] = {}
