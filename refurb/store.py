@@ -11,10 +11,11 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy import create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
@@ -64,6 +65,7 @@ def _clean_text(value: Any) -> Any:
     return value
 
 
+@cache
 def _column_limit(field: str) -> int | None:
     column = Device.__table__.columns.get(field)  # type: ignore[attr-defined]
     return getattr(column.type, "length", None) if column is not None else None
@@ -363,22 +365,40 @@ class Store:
         ws.counter += 1
         return asset_id
 
-    def _write_event(
-        self, ws: Workstation, asset_id: str, kind: str, payload: dict[str, Any]
-    ) -> Event:
-        payload_text = canonical_json(payload)
+    def _event_fields(
+        self, asset_id: str, kind: str, payload: dict[str, Any], ws_seq: int, prev_hash: str
+    ) -> dict[str, Any]:
+        """An event's column values, chained to ``prev_hash`` and hashed."""
         fields = {
             "id": str(uuid.uuid4()),
             "asset_id": asset_id,
             "kind": kind,
-            "payload": payload_text,
+            "payload": canonical_json(payload),
             "actor": self.env.actor,
             "workstation": self.workstation,
-            "ws_seq": ws.last_ws_seq + 1,
+            "ws_seq": ws_seq,
             "created_at": self._now(),
-            "prev_hash": ws.last_hash,
+            "prev_hash": prev_hash,
         }
-        ev = Event(**fields, hash=event_hash(**fields))
+        fields["hash"] = event_hash(**fields)
+        return fields
+
+    def _next_asset_ids(self, ws: Workstation, count: int) -> list[str]:
+        """``count`` new asset ids at once (as ``_next_asset_id`` would give them one by one)."""
+        out: list[str] = []
+        code, counter = ws.station_code, ws.counter
+        for _n in range(count):
+            if counter >= ids.COUNTER_LIMIT:
+                code, counter = self._draw_station_code(), 0
+            out.append(ids.make_id(code, counter))
+            counter += 1
+        ws.station_code, ws.counter = code, counter
+        return out
+
+    def _write_event(
+        self, ws: Workstation, asset_id: str, kind: str, payload: dict[str, Any]
+    ) -> Event:
+        ev = Event(**self._event_fields(asset_id, kind, payload, ws.last_ws_seq + 1, ws.last_hash))
         ws.last_ws_seq = ev.ws_seq
         ws.last_hash = ev.hash
         self.session.add(ev)
@@ -498,21 +518,37 @@ class Store:
         creates: Sequence[dict[str, Any]],
         updates: Sequence[tuple[str, dict[str, Any]]],
         progress: Any = None,
-    ) -> tuple[list[Device], list[Event]]:
-        """New devices and ``update`` events in one transaction: all of them, or none.
+    ) -> tuple[list[str], list[Event]]:
+        """New devices (their asset ids) and ``update`` events in one transaction: all, or none.
 
         ``progress(done, total)`` is called as rows are written.
         """
-        created: list[Device] = []
+        created: list[str] = []
         events: list[Event] = []
         total = len(creates) + len(updates)
         with self._writing() as ws, self.session.no_autoflush:
-            for n, payload in enumerate(creates, start=1):
-                asset_id = self._next_asset_id(ws)
-                ev = self._write_event(ws, asset_id, "intake", payload)
-                created.append(self._project(None, ev, payload))
+            # New devices as plain rows in two bulk INSERTs: building an ORM object per row
+            # costs more than the whole database work.
+            event_rows, device_rows = [], []
+            seq, last = ws.last_ws_seq, ws.last_hash  # kept here: ORM attribute sets are slow
+            for n, (payload, asset_id) in enumerate(
+                zip(creates, self._next_asset_ids(ws, len(creates)), strict=True), start=1
+            ):
+                seq += 1
+                fields = self._event_fields(asset_id, "intake", payload, seq, last)
+                last = fields["hash"]
+                at = fields["created_at"]
+                event_rows.append(fields)
+                device_rows.append(
+                    _row_values(apply(new_state(asset_id, at), "intake", payload, at))
+                )
+                created.append(asset_id)
                 if progress is not None and n % 100 == 0:
                     progress(n, total)
+            ws.last_ws_seq, ws.last_hash = seq, last
+            if event_rows:
+                self.session.execute(insert(Event), event_rows)
+                self.session.execute(insert(Device), device_rows)
             for n, (asset, payload) in enumerate(updates, start=len(creates) + 1):
                 device = self.get_device(asset)
                 ev = self._write_event(ws, device.asset_id, "update", payload)

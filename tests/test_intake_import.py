@@ -153,7 +153,8 @@ def test_xlsx_with_several_sheets_needs_sheet(run_cli, initialized, tmp_path):
     run_cli("intake", "import", str(path), "--sheet", "laptops", expect=0)
     assert [d["serial"] for d in run_cli("list", "--json", expect=0).json] == ["PF0S1"]
     missing = run_cli("intake", "import", str(path), "--sheet", "Desktops", expect=1)
-    assert "no sheet 'Desktops'" in missing.stderr
+    assert "two.xlsx has no sheet 'Desktops': it has 'Uitleg', 'Laptops'" in missing.stderr
+    assert "cannot be read" not in missing.stderr
 
 
 def test_ods_is_read(run_cli, initialized, tmp_path):
@@ -304,3 +305,56 @@ def test_import_json_is_one_document(run_cli, initialized, tmp_path):
     path = _write(tmp_path, "v.txt", VILLE_TSV, "utf-16")
     out = run_cli("intake", "import", str(path), "--json", expect=0).stdout
     assert json.loads(out)["created_devices"][0]["serial"] == "CND1234567"
+
+
+def test_xlsx_without_calamine_reads_through_openpyxl(run_cli, initialized, tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from refurb.intake import sheet
+
+    monkeypatch.setattr(sheet, "_has_calamine", lambda: False)
+    book = Workbook()
+    book.active.append(["Serienummer", "Datum ontvangst"])
+    book.active.append([12345678, 46387])
+    book.active.append(["PF0OP2", datetime(2026, 12, 30, 9, 15)])
+    path = tmp_path / "p.xlsx"
+    book.save(path)
+    run_cli("intake", "import", str(path), expect=0)
+    devices = {d["serial"]: d for d in run_cli("list", "--json", expect=0).json}
+    received = {s: d["intake"]["declared"]["received"] for s, d in devices.items()}
+    assert received == {"12345678": "2026-12-31", "PF0OP2": "2026-12-30"}
+
+
+def test_a_damaged_xlsx_is_one_line(run_cli, initialized, tmp_path):
+    path = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<not really")
+    result = run_cli("intake", "import", str(path), expect=1)
+    assert "broken.xlsx cannot be read as XLSX" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_import_is_one_transaction_and_a_few_statements(initialized, tmp_path):
+    from sqlalchemy import event
+
+    from refurb.env import Env
+    from refurb.intake.importer import import_file, prepare
+    from refurb.store import open_store
+
+    path = tmp_path / "big.csv"
+    _big_sheet(path, 600)
+    prepared = prepare(path)
+    counts = {"commit": 0, "statements": 0}
+    with open_store(Env()) as store:
+        event.listen(
+            store.engine, "commit", lambda _c: counts.__setitem__("commit", 1 + counts["commit"])
+        )
+        event.listen(
+            store.engine,
+            "before_cursor_execute",
+            lambda *a: counts.__setitem__("statements", 1 + counts["statements"]),
+        )
+        result = import_file(store, prepared)
+    assert len(result.created) == 600
+    assert counts["commit"] == 1
+    assert counts["statements"] < 40  # no round trip per row

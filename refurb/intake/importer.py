@@ -169,8 +169,8 @@ def import_file(
         )
     if dry_run or result.blocked or not (creates or updates):
         return result
-    devices, _events = store.write_intake(creates, updates, progress)
-    for entry, device in zip(result.created, devices, strict=True):
-        entry["asset_id"] = device.asset_id
+    assets, _events = store.write_intake(creates, updates, progress)
+    for entry, asset_id in zip(result.created, assets, strict=True):
+        entry["asset_id"] = asset_id
     result.written = True
     return result
