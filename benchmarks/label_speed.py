@@ -37,7 +37,7 @@ def _timed(argv: list[str], env: dict[str, str], cwd: Path) -> float:
     return time.perf_counter() - t0
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=int, default=2500)
     parser.add_argument("--repeat", type=int, default=7)
@@ -109,12 +109,22 @@ def main() -> None:
     )
     print(f"  render only (asset id in the code):   {render_s:6.2f} s")
     print(f"  render only (label_url in the code):  {render_url_s:6.2f} s")
-    print(f"  whole `refurb label --batch` command: {whole_s:6.2f} s   target <= 10 s")
+    batch_ok = whole_s <= 10.0
+    print(
+        f"  whole `refurb label --batch` command: {whole_s:6.2f} s   target <= 10 s  "
+        + ("PASS" if batch_ok else "FAIL")
+    )
     print(f"one PNG label (median of {args.repeat} runs):")
     print(f"  python -c 'import sqlmodel':          {ref_s:6.3f} s")
     print(f"  refurb label ASSET -o x.png:          {one_s:6.3f} s")
-    print(f"  difference:                           {one_s - ref_s:+6.3f} s   target <= +0.200 s")
+    one_ok = one_s - ref_s <= 0.200
+    print(
+        f"  difference:                           {one_s - ref_s:+6.3f} s   target <= +0.200 s  "
+        + ("PASS" if one_ok else "FAIL")
+    )
+    print("PASS" if batch_ok and one_ok else "FAIL")
+    return 0 if batch_ok and one_ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

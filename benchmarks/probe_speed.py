@@ -142,7 +142,8 @@ def main() -> int:
     heavy = _imported_on_probe_path(env)
     print(f"heavy modules imported by `refurb probe --json`: {heavy}")
     ok = ok and not heavy
-    print("PASS" if ok else "FAIL")
+    rootless = " (ran without root: no serials or SMART read, so the live figures flatter refurb)"
+    print(("PASS" if ok else "FAIL") + (rootless if os.geteuid() != 0 else ""))
     return 0 if ok else 1
 
 

@@ -13,6 +13,8 @@ import typer
 from typer.core import TyperGroup
 
 from refurb import __version__
+from refurb.boundary import exit_status_for, is_usage_error
+from refurb.cli_words import translating_formatter, usage_error_lines
 from refurb.env import Env
 from refurb.errors import RefurbError
 from refurb.exit import ExitStatus
@@ -27,6 +29,7 @@ def translate_help(command: Any) -> None:
     """
     if getattr(command, "help", None):
         command.help = _(command.help)
+    command.context_class = RefurbContext  # Click's own words too (refurb.cli_words)
     for param in getattr(command, "params", ()):
         if getattr(param, "help", None):
             param.help = _(param.help)
@@ -34,7 +37,7 @@ def translate_help(command: Any) -> None:
         translate_help(sub)
 
 
-def _early_language() -> str:
+def _early_language(argv: list[str] | None = None) -> str:
     """The language for `refurb --help`, which runs before the root callback.
 
     Only --lang and the environment (REFURB_LANG, LANG...): reading the config would cost
@@ -44,7 +47,7 @@ def _early_language() -> str:
 
     from refurb.i18n import resolve_language, set_language
 
-    args = sys.argv[1:]
+    args = sys.argv[1:] if argv is None else argv
     explicit = None
     for n, arg in enumerate(args):
         if arg == "--lang" and n + 1 < len(args):
@@ -56,11 +59,42 @@ def _early_language() -> str:
     return lang
 
 
+class RefurbContext(typer.Context):
+    """A context whose help pages write Click's headings and notes in the user's language."""
+
+    formatter_class = translating_formatter(typer.Context.formatter_class)
+
+
 class RefurbGroup(TyperGroup):
     """Runs a command and maps what escapes it to a message and an exit status."""
 
+    context_class = RefurbContext
+    _argv: list[str] | None = None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Typer's main, with its usage errors written in the user's language."""
+        standalone = kwargs.pop("standalone_mode", True)
+        argv = kwargs.get("args", args[0] if args else None)
+        self._argv = None if argv is None else [str(a) for a in argv]
+        _early_language(self._argv)  # errors in the root's own options come before its callback
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            if not standalone:
+                raise
+            sys.stderr.write(_("Aborted!") + "\n")
+            sys.exit(int(ExitStatus.ERROR))
+        except Exception as exc:
+            if not standalone or not is_usage_error(exc):
+                raise
+            sys.stderr.write("\n".join(usage_error_lines(exc)) + "\n")
+            sys.exit(getattr(exc, "exit_code", int(ExitStatus.USAGE)))
+        if not standalone:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else int(ExitStatus.OK))
+
     def format_help(self, ctx: typer.Context, formatter: Any) -> None:
-        if ctx.parent is None and _early_language() != "en":  # before the root callback
+        if ctx.parent is None and _early_language(self._argv) != "en":  # before the callback
             translate_help(self)
         super().format_help(ctx, formatter)
 
@@ -75,49 +109,17 @@ class RefurbGroup(TyperGroup):
             if (
                 isinstance(exc, Exception)
                 and not isinstance(exc, typer.Abort)
-                and (debug or _is_usage_error(exc))
+                and (debug or is_usage_error(exc))
+            ):
+                raise
+            if (
+                env is not None
+                and env.raise_unexpected
+                and isinstance(exc, Exception)
+                and not isinstance(exc, (RefurbError, typer.Abort))
             ):
                 raise
             raise typer.Exit(exit_status_for(exc)) from None
-
-
-def exit_status_for(exc: BaseException) -> int:
-    """Say in one line (and a hint) on stderr what went wrong; return the exit status."""
-    if isinstance(exc, RefurbError):
-        report_error(exc.message, exc.hint)
-        return int(exc.exit_status)
-    if isinstance(exc, typer.Abort) and isinstance(exc.__context__, EOFError):
-        # A prompt turns end of input into Abort, which Typer would print as English "Aborted!".
-        report_error(
-            _("no answer: the input ended at a question"),
-            _("answer at a terminal, or give the answer as an option (see --help)"),
-        )
-        return int(ExitStatus.ERROR)
-    if isinstance(exc, (KeyboardInterrupt, typer.Abort)):  # Ctrl-C, also at a prompt
-        sys.stderr.write("\n" + _("refurb: interrupted") + "\n")
-        return int(ExitStatus.CTRL_C)
-    report_error(
-        _("unexpected {kind}: {detail}").format(
-            kind=type(exc).__name__, detail=str(exc).splitlines()[0] if str(exc) else ""
-        ),
-        _("run again with --debug to see where it happened"),
-    )
-    return int(ExitStatus.ERROR)
-
-
-def _is_usage_error(exc: Exception) -> bool:
-    # Typer's own parameter and usage errors must reach Typer, which prints usage and exits 2.
-    # They all derive from (Typer's vendored) ClickException, which Typer does not export.
-    return isinstance(exc, typer.BadParameter) or any(
-        cls.__name__ == "ClickException" for cls in type(exc).__mro__
-    )
-
-
-def report_error(message: str, hint: str | None = None) -> None:
-    sys.stderr.write(_("refurb: error: {message}").format(message=message) + "\n")
-    if hint:
-        sys.stderr.write(_("hint: {hint}").format(hint=hint) + "\n")
-    sys.stderr.flush()
 
 
 def _version_callback(value: bool) -> None:

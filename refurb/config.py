@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,44 @@ DEFAULTS: dict[str, Any] = {
     "inventory": "",
     "label_url": "",
 }
+
+
+def _text(value: Any) -> str | None:
+    """A setting typed by hand: text, or nothing (a number where a name belongs is no name)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The site's settings as the code reads them: typed, with unknown keys kept for their owners.
+
+    ``config.toml`` is edited by hand, so a value of the wrong type counts as unset here rather
+    than surfacing later as an unexpected error.
+    """
+
+    site: str | None = None
+    lang: str | None = None
+    inventory: str | None = None
+    label_url: str | None = None
+    workstation: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        return cls(
+            site=_text(data.get("site")),
+            lang=_text(data.get("lang")),
+            inventory=_text(data.get("inventory")),
+            label_url=_text(data.get("label_url")),
+            workstation=_text(data.get("workstation")),
+            raw=dict(data),
+        )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A setting without a typed field (a site's own factors or templates)."""
+        return self.raw.get(key, default)
 
 
 def load_config(path: Path) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from refurb.config import Settings
     from refurb.runner import Runner
 
 
@@ -49,9 +50,13 @@ class Env:
     runner: Runner = field(default_factory=lambda: _default_runner())
     db_url: str | None = None
     debug: bool = False
+    # Tests set this: an unexpected exception (a crash, not a RefurbError) escapes the boundary
+    # with its traceback instead of becoming exit 1, so a crash fails the test that met it.
+    raise_unexpected: bool = False
     lang: str | None = None
     # Filled by the CLI from config/options; the core reads them from here.
     extra: dict[str, Any] = field(default_factory=dict)
+    _settings: Settings | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.stdin_isatty is None:
@@ -101,7 +106,7 @@ class Env:
         An unreadable config is no reason to refuse every command: it counts as empty here,
         and the commands that write it report it.
         """
-        from refurb.config import load_config
+        from refurb.config import Settings, load_config
         from refurb.errors import RefurbError
         from refurb.i18n import resolve_language, set_language
 
@@ -110,10 +115,25 @@ class Env:
         except RefurbError:
             config = {}
         self.extra["config"] = config
-        configured = config.get("lang")
-        configured = configured if isinstance(configured, str) else None  # `lang = 5` by hand
+        self._settings = Settings.from_dict(config)
+        configured = self._settings.lang  # None for `lang = 5` typed by hand
         self.lang = resolve_language(lang or self.lang or configured or None, self.environ)
         set_language(self.lang)
+
+    @property
+    def settings(self) -> Settings:
+        """This invocation's settings, read once (an unreadable file counts as empty)."""
+        from refurb.config import Settings
+
+        if self._settings is None:
+            from refurb.config import load_config
+            from refurb.errors import RefurbError
+
+            try:
+                self._settings = Settings.from_dict(load_config(self.config_path))
+            except RefurbError:
+                self._settings = Settings()
+        return self._settings
 
     # -- people and places -------------------------------------------------------------------
     @property

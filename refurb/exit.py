@@ -9,4 +9,5 @@ class ExitStatus(IntEnum):
     USAGE = 2
     ERASE_FAILED = 3
     INVENTORY_UNREACHABLE = 4
-    CTRL_C = 130
+    CTRL_C = 130  # SIGINT: 128 + 2
+    TERMINATED = 143  # SIGTERM: 128 + 15 (a wipe stopped by the system or a supervisor)

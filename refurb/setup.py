@@ -18,6 +18,7 @@ def initialize(
     site: str | None = None,
     inventory: str | None = None,
     label_url: str | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     from refurb.store import _redact, open_store, workstation_id
 
@@ -30,11 +31,13 @@ def initialize(
     for key, value in (("site", site), ("inventory", inventory), ("label_url", label_url)):
         if value is not None:
             config[key] = value
-    if env.lang and env.lang != "en" and not config.get("lang"):
+    if lang:
+        config["lang"] = lang
+    elif env.lang and env.lang != "en" and not config.get("lang"):
         config["lang"] = env.lang
     save_config(env.config_path, config)
     ws = workstation_id(env)
-    with open_store(env) as store:
+    with open_store(env, create=True) as store:
         devices = store.count_devices()
     result: dict[str, Any] = {
         "site": config.get("site") or None,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -109,13 +110,30 @@ def _redact(url: str) -> str:
         return url.split("@")[-1]
 
 
-def make_engine(url: str) -> Engine:
+def sqlite_path(url: str) -> Path | None:
+    """The file of a sqlite:/// URL (None for memory or another backend)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    return Path(path).expanduser() if path and path != ":memory:" else None
+
+
+def make_engine(url: str, *, create_folder: bool = True) -> Engine:
+    """An engine for the URL; a missing SQLite folder is made (0700) only when ``create_folder``.
+
+    A mistyped ``--db`` path must not quietly start an empty store somewhere else.
+    """
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            folder = Path(path).expanduser().parent
+        db_file = sqlite_path(url)
+        if db_file is not None:
+            folder = db_file.parent
+            if not folder.is_dir() and not create_folder:
+                raise StoreError(
+                    _("the folder {folder} of the store does not exist").format(folder=folder),
+                    _("check the --db path, or run `refurb init` to create a store there"),
+                )
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
                 raise StoreError(
                     _("cannot create the store folder {folder}: {reason}").format(
@@ -264,7 +282,15 @@ class Store:
         state = device.model_dump()
         for field in JSON_FIELDS:
             value = state.get(field)
-            state[field] = json.loads(value) if value else ({} if field == "disks" else None)
+            try:
+                state[field] = json.loads(value) if value else ({} if field == "disks" else None)
+            except ValueError as exc:  # the row is a cache of the log: it can be rebuilt
+                raise StoreError(
+                    _("the stored row of {asset} no longer reads ({field})").format(
+                        asset=device.asset_id, field=field
+                    ),
+                    _("run `refurb admin rebuild` to compute it again from the event log"),
+                ) from exc
         return state
 
     def live_state(self, device: Device) -> dict[str, Any]:
@@ -689,9 +715,9 @@ def workstation_id(env: Env) -> str:
     """This machine's workstation id, kept in the config (made on first use)."""
     from refurb.config import load_config, save_config
 
-    known = (env.extra.get("config") or {}).get("workstation")  # read once per invocation
+    known = env.settings.workstation  # read once per invocation
     if known:
-        return str(known)
+        return known
     config = load_config(env.config_path)
     value = config.get("workstation")
     if not value:
@@ -701,14 +727,40 @@ def workstation_id(env: Env) -> str:
     return str(value)
 
 
+def _make_private(url: str, data_dir: Path) -> None:
+    """The SQLite file holds donor names: readable by its owner only (WAL files follow it),
+    in refurb's own folder closed to others (0700)."""
+    db_file = sqlite_path(url)
+    if db_file is None:
+        return
+    try:
+        if db_file.parent == data_dir and db_file.parent.stat().st_mode & 0o077:
+            db_file.parent.chmod(0o700)
+        if db_file.stat().st_mode & 0o077 and db_file.owner() == _user_name():
+            db_file.chmod(0o600)
+    except (OSError, KeyError):
+        pass  # a shared file we do not own keeps the mode its owner gave it
+
+
+def _user_name() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
 @contextmanager
-def open_store(env: Env) -> Iterator[Store]:
-    """The store for this invocation: created and migrated on first use."""
+def open_store(env: Env, *, create: bool = False) -> Iterator[Store]:
+    """The store for this invocation, migrated on first use.
+
+    The embedded default is created where it belongs; a store at an explicit ``--db`` path is
+    created only by ``refurb init`` (``create``), so a typo in a path is an error, not a new store.
+    """
     url = env.database_url
-    engine = make_engine(url)
+    engine = make_engine(url, create_folder=create or url == env.default_db_url)
     store: Store | None = None
     try:
         _prepare(engine, url)
+        _make_private(url, env.data_dir)
         store = Store(engine, env, workstation_id(env))
         yield store
     except SQLAlchemyError as exc:

@@ -56,7 +56,11 @@ def invoke(*args: str, input: str | None = None, env: Any = None) -> CliResult:
     from typer.testing import CliRunner
 
     from refurb.cli import app
+    from refurb.env import Env
 
+    if env is None:  # as CliRunner's streams are: not a terminal
+        env = Env(stdin_isatty=False, stdout_isatty=False)
+    env.raise_unexpected = True  # a crash fails the test instead of looking like exit 1
     runner = CliRunner()
     result = runner.invoke(app, list(args), input=input, obj=env, catch_exceptions=True)
     exc = result.exception

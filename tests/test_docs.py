@@ -27,3 +27,15 @@ def test_every_command_is_documented():
 
     for path in walk(get_command(app), []):
         assert "## " + " ".join(["refurb", *path]) + "\n" in text
+
+
+def test_docs_point_at_files_that_exist():
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    missing = []
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for path in re.findall(r"`((?:refurb|tests|benchmarks|docs)/[\w./-]+)`", doc.read_text()):
+            if not (root / path).exists():
+                missing.append(f"{doc.name}: {path}")
+    assert not missing, missing

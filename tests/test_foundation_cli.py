@@ -177,6 +177,9 @@ def test_unwritable_store_path(run_cli, tmp_path):
     blocker.write_text("x")
     result = run_cli("--db", f"sqlite:///{blocker}/refurb.db", "intake", "new", "--serial", "A")
     assert result.exit_code == 1
+    assert "does not exist" in result.stderr
+    result = run_cli("--db", f"sqlite:///{blocker}/refurb.db", "init")
+    assert result.exit_code == 1
     assert "cannot create the store folder" in result.stderr
     assert blocker.read_text() == "x"
 
@@ -266,3 +269,52 @@ def test_ready_refusal_names_a_dead_wipe_as_interrupted(run_cli, initialized):
         store.append(a, "wipe_started", {"wipe_id": "w", "disk": disk, "owner": owner})
     result = run_cli("status", a, "ready")
     assert result.exit_code == 1 and "(interrupted)" in result.stderr
+
+
+def test_a_crash_fails_the_test_but_a_user_sees_one_line(run_cli, initialized, monkeypatch):
+    """Tests run with tracebacks on; a user still gets one line, exit 1, and no traceback."""
+    from refurb import store as store_module
+    from refurb.cli import main
+
+    def crash(self, asset):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(store_module.Store, "get_device", crash)
+    with pytest.raises(ZeroDivisionError):
+        run_cli("show", "RF-00000-00000")
+    code = main(["show", "RF-00000-00000"])
+    assert code == 1
+
+
+def test_store_file_and_folder_are_private(run_cli, initialized, refurb_home):
+    db = refurb_home / "refurb.db"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(refurb_home.stat().st_mode) == 0o700
+
+
+def test_a_db_path_in_a_missing_folder_is_an_error_naming_it(run_cli, initialized, tmp_path):
+    url = f"sqlite:///{tmp_path}/no-such-folder/refurb.db"
+    result = run_cli("--db", url, "list")
+    assert result.exit_code == 1
+    assert "no-such-folder" in result.stderr and "does not exist" in result.stderr
+    assert not (tmp_path / "no-such-folder").exists()
+    run_cli("--db", url, "init", expect=0)  # init is the command that creates a store
+    assert (tmp_path / "no-such-folder" / "refurb.db").exists()
+
+
+def test_init_lang_is_kept_for_the_workbench(run_cli, refurb_home):
+    run_cli("init", "--site", "Repair Café Gent", "--lang", "nl", expect=0)
+    assert 'lang = "nl"' in (refurb_home / "config.toml").read_text()
+    missing = run_cli("show", ids.make_id(1, 1))  # a later command speaks Dutch
+    assert missing.exit_code == 1 and "geen toestel" in missing.stderr
+    assert run_cli("init", "--lang", "de").exit_code == 2
+
+
+def test_a_row_that_no_longer_decodes_points_at_rebuild(run_cli, initialized, refurb_home):
+    asset = run_cli("intake", "new", "--serial", "ROW1", expect=0).stdout.strip()
+    with sqlite3.connect(refurb_home / "refurb.db") as conn:
+        conn.execute("UPDATE devices SET disks = '{not json' WHERE asset_id = ?", (asset,))
+    result = run_cli("show", asset)
+    assert result.exit_code == 1 and "admin rebuild" in result.stderr
+    run_cli("admin", "rebuild", expect=0)
+    run_cli("show", asset, expect=0)

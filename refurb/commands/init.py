@@ -30,12 +30,27 @@ def init(
         "--label-url",
         help="Put this URL in QR codes instead of the bare id; must hold {asset}.",
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        help="Language of this workbench, kept in the settings: nl, fr or en.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     from refurb.setup import initialize
 
     env: Env = ctx.obj
-    result = initialize(env, site=site, inventory=inventory, label_url=label_url)
+    if lang is not None:
+        if lang.lower()[:2] not in ("nl", "fr", "en"):
+            raise typer.BadParameter(f"{lang!r}: nl, fr, en", param_hint="--lang")
+        env.apply_settings(lang.lower()[:2])  # this run speaks it already
+    result = initialize(
+        env,
+        site=site,
+        inventory=inventory,
+        label_url=label_url,
+        lang=lang.lower()[:2] if lang else None,
+    )
     if json_out:
         env.print_json(result)
         return

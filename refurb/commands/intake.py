@@ -304,8 +304,9 @@ def scan(
 def _label_maker(env: Env, template_name: str, out: str | None, printer: str | None) -> Any:
     from refurb.labels import check_label_url, get_template, make_labels
 
-    config = env.extra.get("config") or {}
-    label_url = config.get("label_url") or None
+    label_url = env.settings.label_url
+    brother = env.settings.get("brother_model")
+    brother = brother.strip() or None if isinstance(brother, str) else None
     if label_url:
         check_label_url(label_url)
     template = get_template(template_name, env.config_dir)
@@ -327,7 +328,7 @@ def _label_maker(env: Env, template_name: str, out: str | None, printer: str | N
             skip=0,
             label_url=label_url,
             runner=env.runner,
-            brother_model=config.get("brother_model") or None,
+            brother_model=brother,
             progress=None,
         )
 
@@ -418,10 +419,10 @@ def receipt(
     env: Env = ctx.obj
     if lang is not None and lang.lower()[:2] not in ("nl", "fr", "en"):
         raise typer.BadParameter(_("{lang!r}: choose nl, fr or en").format(lang=lang))
-    site = (env.extra.get("config") or {}).get("site")
+    site = env.settings.site
     with language(lang.lower()[:2] if lang else None):
         with open_store(env) as store:
-            data = build_receipt(store, batch.strip(), site=site if isinstance(site, str) else None)
+            data = build_receipt(store, batch.strip(), site=site)
         lines = receipt_lines(data)
         title = _("Receipt for donated devices")
         if pdf is not None:

@@ -89,12 +89,11 @@ def label(
     if assets == ["templates"] and not batch:
         _show_templates(env, json_out)
         return
-    config = env.extra.get("config") or {}
-    label_url = config.get("label_url") or None
+    label_url = env.settings.label_url
     if label_url:
         check_label_url(label_url)
     template = get_template(
-        template_name or config.get("label_template") or DEFAULT_TEMPLATE, env.config_dir
+        template_name or _setting(env, "label_template") or DEFAULT_TEMPLATE, env.config_dir
     )
     if not assets and not batch:
         raise typer.BadParameter(_("give asset ids or --batch"), param_hint="ASSETS")
@@ -110,7 +109,7 @@ def label(
             skip=skip,
             label_url=label_url,
             runner=env.runner,
-            brother_model=printer_model or config.get("brother_model") or None,
+            brother_model=printer_model or _setting(env, "brother_model"),
             progress=progress,
         )
     for warning in run.warnings:
@@ -199,3 +198,8 @@ def _show_templates(env: Env, json_out: bool) -> None:
             _(t.description) + ("" if t.source.startswith("refurb/") else f" ({_('site')})"),
         )
     env.out.print(table)
+
+
+def _setting(env: Env, key: str) -> str | None:
+    value = env.settings.get(key)
+    return value.strip() or None if isinstance(value, str) else None

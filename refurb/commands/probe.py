@@ -343,7 +343,7 @@ def fast_json(args: list[str]) -> int | None:
     Typer 0.29 coerces every non-flag option through a pydantic TypeAdapter, and importing
     pydantic costs ~75 ms: more than the whole live probe. Scripts call ``probe --json`` on every
     laptop, so ``refurb.cli.main`` hands exactly these forms here; every other form, and every
-    global option, goes through Typer as usual. Errors end the same way as in ``refurb.cli``.
+    global option, goes through Typer as usual. Errors end as in `refurb.cli` (`refurb.boundary`).
     """
     rest = list(args)
     if rest.count("--json") != 1:
@@ -359,7 +359,7 @@ def fast_json(args: list[str]) -> int | None:
     if from_dir is not None and (not from_dir or from_dir.startswith("-")):
         return None
 
-    from refurb.cli import exit_status_for
+    from refurb.boundary import exit_status_for
 
     env = Env()
     env.apply_settings()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from refurb.env import Env
+from refurb.exit import ExitStatus
 from refurb.i18n import _
 
 if TYPE_CHECKING:
@@ -231,9 +232,9 @@ def run_cmd(
         _render_results(env, results)
     if stop.reason == "SIGINT":
         env.err.print(_("Interrupted: the disks are recorded as interrupted."))
-        raise typer.Exit(130)
+        raise typer.Exit(int(ExitStatus.CTRL_C))
     if stop.reason == "SIGTERM":
-        raise typer.Exit(143)
+        raise typer.Exit(int(ExitStatus.TERMINATED))
     bad = [r for r in results if r.status in ("failed", "interrupted")]
     if bad:
         raise EraseFailed(
