@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 from pathlib import Path
 
+import pytest
 from support_probe import E480
 from test_probe_cli import _with_serial
 
@@ -147,3 +149,32 @@ def test_receipt_in_the_donors_language(run_cli, initialized, tmp_path):
 
 def test_receipt_of_an_unknown_batch(run_cli, initialized):
     assert "no device in batch X" in run_cli("intake", "receipt", "--batch", "X", expect=1).stderr
+
+
+@pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("pg_server_url")
+
+
+def test_import_update_bulk_status_and_rebuild_on_each_backend(run_cli, db_url, tmp_path):
+    run_cli("--db", db_url, "init", "--site", "Backend", expect=0)
+    sheet = tmp_path / "b.csv"
+    serials = [f"BK{db_url[:2]}{uuid.uuid4().hex[:8]}-{n}" for n in range(300)]
+    sheet.write_text("Serial;Model\n" + "".join(f"{s};T460\n" for s in serials))
+    first = run_cli(
+        "--db", db_url, "intake", "import", str(sheet), "--batch", serials[0], "--json", expect=0
+    ).json
+    assert first["created"] == 300
+    sheet.write_text("Serial;Model\n" + "".join(f"{s};T470\n" for s in serials[:5]))
+    second = run_cli("--db", db_url, "intake", "import", str(sheet), "--json", expect=0).json
+    assert (second["created"], second["updated"]) == (0, 5)
+    moved = run_cli("--db", db_url, "status", "--batch", serials[0], "parts", "--json", expect=0)
+    assert len(moved.json) == 300
+    assert run_cli("--db", db_url, "admin", "check", "--json", expect=0).json["ok"]
+    before = run_cli("--db", db_url, "show", first["created_devices"][0]["asset_id"], "--json").json
+    run_cli("--db", db_url, "admin", "rebuild", expect=0)
+    after = run_cli("--db", db_url, "show", first["created_devices"][0]["asset_id"], "--json").json
+    assert after["device"] == before["device"]
+    assert after["device"]["model"] == "T470" and after["device"]["status"] == "parts"
