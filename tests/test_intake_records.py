@@ -153,9 +153,24 @@ def test_receipt_of_an_unknown_batch(run_cli, initialized):
 
 @pytest.fixture(params=["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def db_url(request, tmp_path):
+    """A store of this test's own: the session's PostgreSQL database is shared by other tests
+    that expect it empty, so this one makes (and drops) a database of its own beside it."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    return request.getfixturevalue("pg_server_url")
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    import psycopg
+
+    shared = request.getfixturevalue("pg_server_url")
+    head, _, _ = shared.rpartition("/")
+    name = f"refurb_intake_{uuid.uuid4().hex[:10]}"
+    plain = shared.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{head}/{name}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_import_update_bulk_status_and_rebuild_on_each_backend(run_cli, db_url, tmp_path):
