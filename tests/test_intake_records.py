@@ -138,7 +138,7 @@ def test_receipt_in_the_donors_language(run_cli, initialized, tmp_path):
     text = run_cli(
         "intake", "receipt", "--batch", "LG-11", "--lang", "fr", "--pdf", str(pdf), expect=0
     ).stdout
-    assert "Reçu" in text and "Ville de Liège" in text
+    assert "Reçu pour des appareils donnés" in text and "Donateur : Ville de Liège" in text
     assert pdf.read_bytes().startswith(b"%PDF")
     paper = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True

@@ -423,7 +423,8 @@ def receipt(
     with language(lang.lower()[:2] if lang else None):
         with open_store(env) as store:
             data = build_receipt(store, batch.strip(), site=site)
-        lines = receipt_lines(data)
+        form = _("{label}: {value}")
+        lines = [form.format(label=label, value=value) for label, value in receipt_lines(data)]
         title = _("Receipt for donated devices")
         if pdf is not None:
             render_pdf(data, pdf)
@@ -431,8 +432,8 @@ def receipt(
         env.print_json({**data, "pdf": str(pdf) if pdf else None})
         return
     env.out.print(title, markup=False)
-    for label, value in lines:
-        env.out.print(f"  {label}: {value}", markup=False)
+    for line in lines:
+        env.out.print("  " + line, markup=False)
     for item in data["models"]:
         env.out.print(f"  {item['count']:>5}  {item['model']}", markup=False)
     if pdf is not None:
