@@ -84,6 +84,22 @@ def _disk_key(disk: Mapping[str, Any]) -> str:
 
 
 def _verification(record: Mapping[str, Any]) -> dict[str, Any]:
+    out = _verification_result(record)
+    return out | _scope(record, out) if record else out
+
+
+def _scope(record: Mapping[str, Any], summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What this verification can and cannot prove, said in the certificate's language."""
+    from refurb.wipe.verdict import scope_code, scope_statement
+
+    code = _pick(record, "verification.scope.code")
+    if not isinstance(code, str):
+        stopped = summary.get("passed") is None and summary.get("fraction") == 0.0
+        code = scope_code(summary.get("mode"), "not done" if stopped else None)
+    return {"scope": code, "scope_statement": scope_statement(code, summary.get("fraction"))}
+
+
+def _verification_result(record: Mapping[str, Any]) -> dict[str, Any]:
     raw = _pick(record, "verification", "verify")
     if isinstance(raw, str):
         return {"mode": raw, "fraction": None, "passed": None}
@@ -603,7 +619,8 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
             new_x="LMARGIN",
             new_y="NEXT",
         )
-    available = (pdf.h - 64) - pdf.get_y()
+    scopes = _scope_notes(disks)
+    available = (pdf.h - 64) - pdf.get_y() - sum(3.6 * (2 + len(t) // 110) for t in scopes)
     if len(disks) * 33 <= available:
         for i, disk in enumerate(disks, start=1):
             _pdf_disk(pdf, width, i, disk)
@@ -624,6 +641,10 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
+    pdf.set_font("Sans", "", 8)
+    for text in scopes:
+        pdf.ln(0.8)
+        pdf.multi_cell(width, 3.6, _latin1(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
     pdf.set_y(pdf.h - 62)
     pdf.set_draw_color(120, 120, 120)
@@ -687,6 +708,14 @@ def render_pdf(envelope: Mapping[str, Any], path: Path, json_name: str | None = 
         raise InvalidInput(
             _("cannot write {path}: {why}").format(path=path, why=exc.strerror or exc)
         ) from exc
+
+
+def _scope_notes(disks: Iterable[Mapping[str, Any]]) -> list[str]:
+    """What each kind of verification on this page proves, said once (wipe/verdict.py)."""
+    from refurb.wipe.verdict import scope_statement
+
+    codes = ((d.get("verification") or {}).get("scope") for d in disks)
+    return [scope_statement(code) for code in dict.fromkeys(c for c in codes if c)]
 
 
 def _pdf_disk_line(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:

@@ -3,22 +3,27 @@ misbehaves on purpose underneath a loop device (this kernel has no dm-flakey / d
 
 Run as a script it is the FUSE file system itself (the tests start it in a subprocess):
 
-    python tests/support_wipe.py MOUNTPOINT BACKING_FILE --mode drop|eio|remap|slow|die \\
-        [--start N --end N] [--delay S] [--die-after N] [--counter FILE]
+    python tests/support_wipe.py MOUNTPOINT BACKING_FILE \\
+        --mode normal|drop|eio|remap|short|slow|die \\
+        [--start N --end N] [--delay S] [--die-after N] [--counter FILE] [--fsync-eio]
 
 It shows one file, ``disk.img``, backed by BACKING_FILE, and is mounted with ``direct_io`` so
 the kernel never answers a read from its cache: what the loop device reads is what this process
 returns. Modes:
 
 - ``normal``: an honest disk;
-- ``drop``: accepts every write and stores nothing (a lying disk);
+- ``drop``: accepts every write touching [start, end) (everything without ``--end``) and stores
+  nothing of it (a lying disk);
 - ``eio``: every read or write touching [start, end) fails with EIO (bad sectors);
 - ``remap``: the first write touching a sector of [start, end) fails, later ones succeed and
   reads succeed once the sector was rewritten (a drive remapping pending sectors);
+- ``short``: a write touching [start, end) stores and reports only the part before ``start``
+  (a short write; at ``start`` itself it stores nothing and says so: 0 bytes);
 - ``slow``: every write sleeps ``delay`` seconds (time to send a signal mid-wipe);
 - ``die``: the process exits after ``die_after`` bytes were written (a disk that vanishes).
 
-``--counter FILE`` keeps the number of bytes written so far in FILE.
+``--counter FILE`` keeps the number of bytes written so far in FILE. ``--fsync-eio`` makes every
+fsync fail with EIO (the loop device passes a FLUSH to its backing file as an fsync).
 """
 
 from __future__ import annotations
@@ -51,6 +56,25 @@ def random_file(path: Path, size: int) -> Path:
             fh.write(os.urandom(n))
             left -= n
     return path
+
+
+@contextlib.contextmanager
+def max_sectors_kb(dev: str, kb: int) -> Iterator[int]:
+    """Set a loop device's ``queue/max_sectors_kb`` (the largest request it takes unsplit);
+    the old value is put back, since the setting outlives the device's binding to a file."""
+    path = Path("/sys/block") / Path(dev).name / "queue" / "max_sectors_kb"
+    old = path.read_text().strip()
+    path.write_text(str(kb))
+    try:
+        yield int(path.read_text())
+    finally:
+        path.write_text(old)
+
+
+def write_requests(dev: str) -> int:
+    """Write requests the device has completed (field 5 of its sysfs stat): a write the kernel
+    splits counts once per part."""
+    return int((Path("/sys/block") / Path(dev).name / "stat").read_text().split()[4])
 
 
 def run(argv: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -158,7 +182,8 @@ class FaultyDisk:
             str(self.counter),
         ]
         for key, value in self.opts.items():
-            argv += [f"--{key.replace('_', '-')}", str(value)]
+            flag = f"--{key.replace('_', '-')}"
+            argv += [flag] if value is True else [flag, str(value)]
         self.proc = subprocess.Popen(argv, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while not os.path.ismount(self.mountpoint):
@@ -208,13 +233,16 @@ def _serve(argv: list[str]) -> None:
     parser.add_argument("mountpoint")
     parser.add_argument("backing")
     parser.add_argument(
-        "--mode", default="normal", choices=["normal", "drop", "eio", "remap", "slow", "die"]
+        "--mode",
+        default="normal",
+        choices=["normal", "drop", "eio", "remap", "short", "slow", "die"],
     )
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--end", type=int, default=0)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--die-after", type=int, default=0)
     parser.add_argument("--counter", default=None)
+    parser.add_argument("--fsync-eio", action="store_true")
     args = parser.parse_args(argv)
 
     class Disk(fuse.Operations):
@@ -276,7 +304,12 @@ def _serve(argv: list[str]) -> None:
                         raise fuse.FuseOSError(errno.EIO)
             if args.mode == "slow" and args.delay:
                 time.sleep(args.delay)
-            if args.mode != "drop":
+            if args.mode == "short" and bad:
+                n = max(0, args.start - offset)
+                data = data[:n]
+            if args.mode == "drop" and (bad or not args.end):
+                pass
+            elif data:
                 os.pwrite(self.fd, data, offset)
             with self.mutex:
                 self.written += n
@@ -293,6 +326,8 @@ def _serve(argv: list[str]) -> None:
             return 0
 
         def fsync(self, path, datasync, fh):
+            if args.fsync_eio:
+                raise fuse.FuseOSError(errno.EIO)
             return 0
 
     fuse.FUSE(Disk(), args.mountpoint, foreground=True, direct_io=True)

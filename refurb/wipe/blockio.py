@@ -13,6 +13,7 @@ import errno
 import mmap
 import os
 import queue
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,15 @@ from refurb.i18n import _
 
 CHUNK = 4 * 1024 * 1024
 MiB = 1024 * 1024
+KiB = 1024
+PAGE = mmap.PAGESIZE
+# Used when sysfs says nothing about the disk: small enough for any queue seen in practice.
+FALLBACK_REQUEST = 128 * KiB
+# Bytes kept in flight while writing (the old 2 x 4 MiB, which ran at the device's speed).
+IN_FLIGHT = 8 * MiB
+MAX_DEPTH = 16
+# A bio holds at most 256 pages: a larger O_DIRECT write becomes several bios (requests).
+BIO_MAX_PAGES = 256
 VANISHED_ERRNOS = {errno.ENODEV, errno.ENXIO, errno.ENOMEDIUM, errno.ENOENT, errno.ESHUTDOWN}
 
 
@@ -41,19 +51,103 @@ class AlignedBuffer:
             self.map.close()
 
 
+def queue_dir(rdev: int, sysfs: str = "/sys") -> str | None:
+    """The sysfs ``queue`` folder of the whole disk behind a device number.
+
+    A partition has no queue of its own (its requests go to its disk's queue), so for one the
+    parent's is taken. Found by device number, not name: ``mmcblk0``, ``nvme0n1`` and ``loop3``
+    are all ``/sys/dev/block/MAJ:MIN``, whatever name the disk was opened by."""
+    base = os.path.join(sysfs, "dev", "block", f"{os.major(rdev)}:{os.minor(rdev)}")
+    if not os.path.isdir(base):
+        return None
+    base = os.path.realpath(base)
+    if os.path.exists(os.path.join(base, "partition")):
+        base = os.path.dirname(base)
+    queue_path = os.path.join(base, "queue")
+    return queue_path if os.path.isdir(queue_path) else None
+
+
+LIMIT_FILES = ("max_sectors_kb", "max_segments", "max_segment_size", "chunk_sectors")
+
+
+def read_limits(rdev: int, sysfs: str = "/sys") -> dict[str, int]:
+    """The queue limits that decide whether the kernel splits a request (missing ones left out)."""
+    folder = queue_dir(rdev, sysfs)
+    limits: dict[str, int] = {}
+    if folder is None:
+        return limits
+    for name in LIMIT_FILES:
+        try:
+            with open(os.path.join(folder, name)) as fh:
+                limits[name] = int(fh.read().strip())
+        except (OSError, ValueError):
+            continue
+    return limits
+
+
+def request_size(limits: dict[str, int], sector: int, page: int = PAGE) -> int:
+    """The largest write the kernel passes to the disk as one request, without splitting it.
+
+    The kernel splits a request larger than ``max_sectors_kb``, one with more than
+    ``max_segments`` segments (our buffers are page-aligned but not physically contiguous, so
+    count one page per segment, or ``max_segment_size`` if smaller) and one crossing a
+    ``chunk_sectors`` boundary, and a write of more than 256 pages is already sent as several
+    bios. When a split part fails, some kernels report the whole request as written: refurb
+    never gives them one to split. The result is a multiple of the logical sector and of the
+    page."""
+    align = max(sector, page, 512)
+    size = min(CHUNK, BIO_MAX_PAGES * page)
+    if limits.get("max_sectors_kb", 0) > 0:
+        size = min(size, limits["max_sectors_kb"] * KiB)
+    else:
+        size = min(size, FALLBACK_REQUEST)
+    segments = limits.get("max_segments", 0)
+    if segments > 0:
+        per_segment = page
+        if 0 < limits.get("max_segment_size", 0) < page:
+            per_segment = limits["max_segment_size"]
+        size = min(size, segments * per_segment)
+    size -= size % align
+    size = max(size, align)
+    chunk = limits.get("chunk_sectors", 0) * 512
+    if chunk > 0:
+        # Requests start at multiples of their size: one dividing the chunk never crosses it.
+        size = min(size, chunk)
+        while size > align and chunk % size:
+            size -= align
+    return size
+
+
+def in_flight(request: int) -> int:
+    """How many requests to keep queued so that about :data:`IN_FLIGHT` bytes are in flight."""
+    return max(2, min(MAX_DEPTH, -(-IN_FLIGHT // request)))
+
+
 @dataclass
 class Device:
-    """An open disk. ``size`` is what the kernel reports now, not what lsblk said earlier."""
+    """An open disk. ``size`` is what the kernel reports now, not what lsblk said earlier;
+    ``request`` is the largest write its queue takes without splitting (:func:`request_size`)."""
 
     path: str
     fd: int
     size: int
     sector: int
     direct: bool
+    request: int = FALLBACK_REQUEST
+    limits: dict[str, int] = field(default_factory=dict)
+    closed: bool = False
 
     def close(self) -> None:
+        """Close, ignoring errors (for cleanup paths; see :meth:`close_checked`)."""
         with contextlib.suppress(OSError):
-            os.close(self.fd)
+            self.close_checked()
+
+    def close_checked(self) -> None:
+        """Close once; an error the kernel reports at close is raised, not swallowed."""
+        if self.closed:
+            return
+        self.closed = True
+        os.close(self.fd)
 
 
 def open_device(path: str, *, sector: int, write: bool) -> Device:
@@ -75,10 +169,23 @@ def open_device(path: str, *, sector: int, write: bool) -> Device:
     try:
         size = os.lseek(fd, 0, os.SEEK_END)
         os.lseek(fd, 0, os.SEEK_SET)
+        st = os.fstat(fd)
     except OSError as exc:
         os.close(fd)
         raise _open_error(path, exc) from None
-    return Device(path, fd, size, max(512, sector), direct)
+    sector = max(512, sector)
+    limits = read_limits(st.st_rdev) if stat.S_ISBLK(st.st_mode) else {}
+    return Device(path, fd, size, sector, direct, request_size(limits, sector), limits)
+
+
+def request_size_of(path: str, sector: int) -> int:
+    """:func:`request_size` for a device path (for a plan, before the disk is opened)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return request_size({}, max(512, sector))
+    limits = read_limits(st.st_rdev) if stat.S_ISBLK(st.st_mode) else {}
+    return request_size(limits, max(512, sector))
 
 
 def check_not_held(path: str) -> None:
@@ -125,13 +232,12 @@ def spans(start: int, end: int, step: int) -> Iterator[tuple[int, int]]:
 
 
 def write_all(fd: int, view: memoryview, offset: int) -> None:
-    """pwrite until done; a zero-length write is an I/O error, not a loop."""
-    done = 0
-    while done < len(view):
-        n = os.pwrite(fd, view[done:], offset + done)
-        if n <= 0:
-            raise OSError(errno.EIO, "short write")
-        done += n
+    """One pwrite of the whole view. A short write is an error, never continued: on a block
+    device opened with O_DIRECT it means the device did not take the rest, and the caller must
+    find out which part that was."""
+    n = os.pwrite(fd, view, offset)
+    if n != len(view):
+        raise OSError(errno.EIO, f"short write: {n} of {len(view)} bytes accepted")
 
 
 def read_all(fd: int, view: memoryview, offset: int) -> None:
@@ -286,24 +392,26 @@ class Filler:
 
 @dataclass
 class Written:
-    """One finished write: where, what, the buffer to hand back, and the error if any."""
+    """One finished write: where, what, the buffer it came from, and the error if any."""
 
     offset: int
     view: memoryview
     buf: Any
-    error: OSError | None
+    error: BaseException | None
 
 
 class Writer:
-    """Keeps two writes in flight (threads; the GIL is released during ``pwrite``).
+    """Keeps ``depth`` writes in flight (threads; the GIL is released during ``pwrite``).
 
-    Disks and loop devices take two queued requests faster than one at a time. ``submit`` blocks
-    while ``depth`` writes are outstanding; finished writes come back from :meth:`finished` in
-    the order they completed, and every error is handed back to the caller, who decides.
+    Each write is one request the disk takes whole (:func:`request_size`); several are queued so
+    the disk is never idle. ``submit`` blocks while ``depth`` writes are outstanding; finished
+    writes come back from :meth:`finished` in the order they completed, and every error,
+    whatever its kind, is handed back to the caller, who decides.
     """
 
     def __init__(self, fd: int, depth: int = 2) -> None:
         self.fd = fd
+        self.depth = depth
         self._slots = threading.BoundedSemaphore(depth)
         self._jobs: queue.Queue[tuple[int, memoryview, Any] | None] = queue.Queue()
         self._done: queue.Queue[Written] = queue.Queue()
@@ -321,10 +429,10 @@ class Writer:
             if job is None:
                 return
             offset, view, buf = job
-            error: OSError | None = None
+            error: BaseException | None = None
             try:
                 write_all(self.fd, view, offset)
-            except OSError as exc:
+            except BaseException as exc:  # handed back: a dead thread would hang submit()
                 error = exc
             self._done.put(Written(offset, view, buf, error))
             self._slots.release()
@@ -343,6 +451,12 @@ class Writer:
                 return
             self.outstanding -= 1
             yield item
+
+    def wait_one(self) -> Written:
+        """The next write to finish (one must be outstanding)."""
+        item = self._done.get()
+        self.outstanding -= 1
+        return item
 
     def close(self) -> None:
         for _t in self._threads:

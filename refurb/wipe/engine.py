@@ -30,8 +30,10 @@ from refurb.wipe.blockio import (
     MiB,
     Writer,
     errno_name,
+    in_flight,
     merge,
     open_device,
+    request_size_of,
     spans,
     still_answers,
     write_all,
@@ -137,6 +139,7 @@ class DiskPlan:
     verify: str
     sample_fraction: float
     chunk_size: int
+    request_size: int = CHUNK
     firmware: Any | None = None
     fallback_reason: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -166,9 +169,10 @@ class DiskPlan:
             return out
         what = _("zeros") if self.method == "zero" else _("an AES-CTR keystream")
         out.append(
-            _("write {size} of {what} to {path} in {chunk} MiB O_DIRECT blocks, then flush").format(
-                size=size, what=what, path=d.path, chunk=self.chunk_size // MiB
-            )
+            _(
+                "write {size} of {what} to {path} in O_DIRECT requests of {request} (the largest "
+                "its queue takes without splitting), then flush"
+            ).format(size=size, what=what, path=d.path, request=_human(self.request_size))
         )
         if self.verify == "full":
             out.append(_("read every byte back and compare it with what was written"))
@@ -195,6 +199,7 @@ class DiskPlan:
             "verify": self.verify,
             "sample_fraction": self.sample_fraction,
             "chunk_size": self.chunk_size,
+            "request_size": self.request_size,
             "fallback_reason": self.fallback_reason,
             "firmware_commands": self.firmware_argv(),
             "steps": self.steps(),
@@ -234,6 +239,7 @@ def plan_disk(
         "requested": options.method,
         "sample_fraction": options.sample_fraction,
         "chunk_size": options.chunk_size,
+        "request_size": request_size_of(disk.path, disk.logical_sector_size),
     }
     if options.method in ("firmware", "auto"):
         fallback = None
@@ -432,6 +438,10 @@ class DiskEraser:
         # file of another size): no read or write can address them.
         self.unaddressable = 0
         self.sector = 512
+        self.request: int | None = None  # bytes per write request, once the disk is open
+        self.depth: int | None = None  # write requests in flight
+        self.queue_limits: dict[str, int] = {}
+        self._dead_after = options.dead_after_chunks
 
     # -- the whole job ------------------------------------------------------------------------
     def run(self) -> DiskOutcome:
@@ -444,6 +454,11 @@ class DiskEraser:
             status, reason = "failed", exc.message
         except Exception as exc:  # a bug must never become "erased"
             status, reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
+        from refurb.wipe.verdict import outcome_contradiction
+
+        contradiction = outcome_contradiction(self, status)
+        if contradiction is not None:
+            status, reason = "failed", contradiction
         ended = self.ctx.clock()
         record = self._record(status, reason, started, ended, time.perf_counter() - t0)
         return DiskOutcome(status, reason, record)
@@ -467,6 +482,7 @@ class DiskEraser:
         self.device_size = dev.size
         self.unaddressable = dev.size % dev.sector
         self.sector = dev.sector
+        self.queue_limits = dict(dev.limits)
         return dev
 
     def _addressable(self, dev: Device) -> int:
@@ -493,9 +509,19 @@ class DiskEraser:
                 return "failed", _("too many I/O errors: the disk is failing")
             if self.options.verify != "off" or self._recovered():
                 self._verify(dev, pattern, size)
+            self._close(dev)
             return self._judge_overwrite(flushed)
         finally:
             dev.close()
+
+    def _close(self, dev: Device) -> None:
+        """Close the disk before judging: an error the kernel reports only now still counts."""
+        try:
+            dev.close_checked()
+        except OSError as exc:
+            self.errors.append(
+                IoError("close", 0, dev.size, errno_name(exc), exc.strerror or "close failed")
+            )
 
     def _stop_reason(self) -> str:
         return _("stopped by {signal} at {done} of {size}").format(
@@ -505,24 +531,49 @@ class DiskEraser:
         )
 
     def _write_pass(self, dev: Device, pattern: Any, size: int) -> bool:
-        """One pass over the disk, two writes in flight. Returns True when stopped by a signal."""
-        chunk = self.options.chunk_size
-        filler = Filler(pattern, spans(0, size, chunk), size=chunk, count=3, aligned=True)
-        writer = Writer(dev.fd)
+        """One pass over the disk. Returns True when stopped by a signal.
+
+        The pattern is generated into buffers of several requests; each request is one write
+        the disk's queue takes whole (``dev.request``: no split by the kernel, whose split
+        errors some kernels lose), and enough are kept in flight to run at the disk's speed."""
+        request = dev.request
+        chunk = request * max(1, self.options.chunk_size // request)
+        depth = in_flight(request)
+        count = -(-depth * request // chunk) + 2
+        self.request, self.depth = request, depth
+        # "This many 4 MiB blocks in a row" stays the same number of bytes with smaller writes.
+        self._dead_after = max(1, -(-self.options.dead_after_chunks * CHUNK // request))
+        filler = Filler(pattern, spans(0, size, chunk), size=chunk, count=count, aligned=True)
+        writer = Writer(dev.fd, depth)
+        pending: dict[int, int] = {}  # buffer -> its requests still in flight
         self._row = {"failed": 0, "first": 0, "last_good": None}
         self.meter.start("write", size)
         t0 = time.perf_counter()
+
+        def finish(done: Any) -> None:
+            self._written(dev, done)
+            key = id(done.buf)
+            pending[key] -= 1
+            if not pending[key]:
+                del pending[key]
+                filler.done(done.buf)
+
         try:
             for offset, view, buf in filler:
                 if self.stop.is_set() or self.gone or self._too_many_errors():
                     break
-                writer.submit(offset, view, buf)
-                for done in writer.finished():
-                    self._written(dev, done)
-                    filler.done(done.buf)
+                pieces = list(spans(0, len(view), request))
+                pending[id(buf)] = pending.get(id(buf), 0) + len(pieces)
+                for rel, n in pieces:
+                    writer.submit(offset + rel, view[rel : rel + n], buf)
+                    for done in writer.finished():
+                        finish(done)
+                # The filler needs a free buffer for the next block: wait for writes to finish
+                # until one is free beside the one it may be filling.
+                while len(pending) > count - 2:
+                    finish(writer.wait_one())
             for done in writer.finished(wait=True):
-                self._written(dev, done)
-                filler.done(done.buf)
+                finish(done)
         finally:
             writer.close()
             filler.close()
@@ -542,6 +593,8 @@ class DiskEraser:
             self.bytes_written += len(view)
             return
         exc = done.error
+        if not isinstance(exc, OSError):
+            raise exc  # a bug, not the disk: run() records it as failed
         if exc.errno in VANISHED_ERRNOS:
             self.gone = self.gone or self._gone_message(offset, exc)
             return
@@ -556,7 +609,7 @@ class DiskEraser:
             row["first"] = offset
         row["failed"] += 1
         dead = still_answers(dev, row["last_good"])
-        if dead is None and row["failed"] >= self.options.dead_after_chunks:
+        if dead is None and row["failed"] >= self._dead_after:
             dead = _("every write fails from offset {offset} on").format(offset=row["first"])
         if dead is not None and not self.gone:
             self.gone = _("the disk stopped answering at offset {offset}: {why}").format(
@@ -571,16 +624,16 @@ class DiskEraser:
     def _isolate_write(
         self, dev: Device, view: memoryview, offset: int, first: OSError
     ) -> list[IoError]:
-        """Find which parts of a failed block the disk refuses: 64 KiB, then sector by sector.
+        """Find which parts of a failed write the disk refuses: 64 KiB, then sector by sector.
         A part that succeeds on this second try is kept as a recovered error."""
-        pieces = list(spans(0, len(view), PIECE))
+        pieces = list(spans(0, len(view), min(PIECE, dev.request)))
         failed = []
         for rel, n in pieces:
             try:
                 write_all(dev.fd, view[rel : rel + n], offset + rel)
             except OSError as exc:
                 failed.append((rel, n, exc))
-        if len(failed) == len(pieces):
+        if len(pieces) > 1 and len(failed) == len(pieces):
             return [IoError("write", offset, len(view), errno_name(first), first.strerror or "")]
         out = []
         if not failed:
@@ -636,7 +689,7 @@ class DiskEraser:
             return
         from refurb.wipe.blockio import AlignedBuffer
 
-        buf = AlignedBuffer(max(dev.sector, 64 * 1024))
+        buf = AlignedBuffer(max(dev.sector, min(PIECE, dev.request)))
         remaining: list[IoError] = []
         recovered: list[IoError] = []
         try:
@@ -715,14 +768,19 @@ class DiskEraser:
                 return "failed", _("the disk stopped answering during verification: {d}").format(
                     d=check.gone
                 )
-        hard = [e for e in self.errors if not e.recovered]
+        hard = [e for e in self.errors if not e.recovered and e.op == "write"]
         if hard:
             first = hard[0]
             return "failed", _(
                 "{n} range(s) could not be written, first at offset {offset} ({err})"
             ).format(n=len(hard), offset=first.offset, err=first.errno)
-        if not flushed:
+        if not flushed or any(e.op == "flush" for e in self.errors):
             return "failed", _("the disk refused to flush its write cache")
+        closing = [e for e in self.errors if not e.recovered]
+        if closing:
+            return "failed", _(
+                "the disk reported an error ({err}) when it was closed after the erasure"
+            ).format(err=closing[0].errno)
         for check in (v, extra):
             if check is None:
                 continue
@@ -813,6 +871,7 @@ class DiskEraser:
                 dev, before, progress=self.meter.add, should_stop=self.stop.is_set
             )
             self.verification.sample_seed = seed
+            self._close(dev)
         finally:
             dev.close()
         v = self.verification

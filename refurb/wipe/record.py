@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from refurb import __version__
 from refurb.wipe.blockio import merge
+from refurb.wipe.verdict import scope
 
 if TYPE_CHECKING:
     from refurb.wipe.engine import DiskEraser
@@ -82,6 +83,7 @@ def build_record(
         verification["rewritten_ranges"] = eraser.extra_checks.to_dict(size)
     if plan.method == "firmware":
         verification["mode"] = "sample (before/after firmware erase)"
+    verification["scope"] = scope(verification)
     pattern = eraser.pattern.describe() if eraser.pattern is not None else None
     commands = [r.to_dict() for r in ctx.discovery_commands if _about(r.argv, disk.path)]
     commands += [r.to_dict() for r in plan.commands]
@@ -102,6 +104,9 @@ def build_record(
             "requested_method": plan.requested,
             "pattern": pattern,
             "block_size": plan.chunk_size,
+            "request_bytes": eraser.request,
+            "requests_in_flight": eraser.depth,
+            "queue_limits": eraser.queue_limits,
             "o_direct": eraser.direct,
             "firmware_fallback_reason": plan.fallback_reason,
             "tool": {"name": "refurb", "version": __version__},
@@ -262,7 +267,11 @@ def interrupted_record(
         "technique": started_payload.get("technique"),
         "passes": started_payload.get("passes"),
         "sanitization": {"tool": {"name": "refurb", "version": __version__}},
-        "verification": {"mode": started_payload.get("verify"), "result": "not done"},
+        "verification": {
+            "mode": started_payload.get("verify"),
+            "result": "not done",
+            "scope": scope({"mode": started_payload.get("verify"), "result": "not done"}),
+        },
         "operator": {"name": actor, "workstation": own.get("workstation")},
         "start": started_payload.get("start"),
         "end": None,

@@ -27,6 +27,7 @@ from refurb.wipe.blockio import (
     IoError,
     MiB,
     errno_name,
+    in_flight,
     merge,
     read_all,
     spans,
@@ -107,6 +108,12 @@ class Blocks:
     @classmethod
     def whole(cls, size: int, chunk: int = CHUNK) -> Blocks:
         return cls(lambda: spans(0, size, chunk), size)
+
+    def limited(self, most: int) -> Blocks:
+        """The same bytes in blocks of at most ``most`` (one request the disk takes whole)."""
+        return Blocks(
+            lambda: (s for o, n in self._make() for s in spans(o, o + n, most)), self.total
+        )
 
     @classmethod
     def of(cls, ranges: list[tuple[int, int]], chunk: int = CHUNK) -> Blocks:
@@ -214,7 +221,7 @@ class Reader:
                 read_all(self.dev.fd, view[rel : rel + length], offset + rel)
             except OSError as exc:
                 failed.append((rel, length, exc))
-        if len(failed) == len(pieces):
+        if len(pieces) > 1 and len(failed) == len(pieces):
             return [IoError("read", offset, len(view), errno_name(first), first.strerror or "")]
         for rel, length, exc in failed:
             for srel, slen in spans(rel, rel + length, sector):
@@ -284,12 +291,18 @@ def verify_pattern(
     should_stop: Callable[[], bool],
     dead_after: int = 8,
 ) -> VerifyResult:
-    """Read ``blocks`` back and compare each with the pattern regenerated for its offset."""
+    """Read ``blocks`` back and compare each with the pattern regenerated for its offset.
+
+    Reads, like writes, are requests the disk takes whole (``dev.request``), several in flight:
+    a read error the kernel lost in a split would leave a zero-filled buffer, which a zero
+    pattern would take for a pass."""
     result = VerifyResult(mode=mode, bytes_planned=blocks.total)
-    size = min(CHUNK, max(blocks.total, 1))
-    reader = Reader(dev, dead_after=dead_after)
+    blocks = blocks.limited(dev.request)
+    size = min(dev.request, max(blocks.total, 1))
+    # The "dead" threshold stays in bytes (that many 4 MiB blocks), whatever the request size.
+    reader = Reader(dev, dead_after=max(1, -(-dead_after * CHUNK // dev.request)))
     expected_iter = Filler(pattern, blocks, size=size, count=2, aligned=False)
-    reads = Prefetcher(dev.fd, blocks, size)
+    reads = Prefetcher(dev.fd, blocks, size, depth=in_flight(dev.request))
     t0 = time.perf_counter()
     try:
         for (offset, expected, ebuf), (_offset, got, rbuf, failure) in zip(
@@ -335,10 +348,10 @@ def verify_pattern(
 
 
 class Prefetcher:
-    """Reads blocks with two requests in flight and hands them back in order.
+    """Reads blocks with ``depth`` requests in flight and hands them back in order.
 
-    Disks (and loop devices) answer two queued requests faster than one at a time, which keeps
-    a full verification at the speed of ``dd``'s read or above. A read that fails is handed back
+    Disks (and loop devices) answer queued requests faster than one at a time, which keeps a
+    full verification at the speed of ``dd``'s read or above. A read that fails is handed back
     with its error; the caller retries it, so error isolation stays in one thread.
     """
 
@@ -440,7 +453,8 @@ def snapshot(
     should_stop: Callable[[], bool],
 ) -> Snapshot:
     """Read the sample before a firmware erase and keep a digest of each block."""
-    buf = AlignedBuffer(min(CHUNK, max(blocks.total, 1)))
+    blocks = blocks.limited(dev.request)
+    buf = AlignedBuffer(min(dev.request, max(blocks.total, 1)))
     reader = Reader(dev)
     digests: list[bytes | None] = []
     try:
@@ -467,7 +481,7 @@ def compare_snapshot(
     (zeros, 0xFF) or different from before; an unchanged block of data means the erase missed it."""
     blocks = before.blocks
     result = VerifyResult(mode="sample", bytes_planned=blocks.total)
-    size = min(CHUNK, max(blocks.total, 1))
+    size = min(dev.request, max(blocks.total, 1))
     buf = AlignedBuffer(size)
     reader = Reader(dev)
     uniform = 0
