@@ -1,7 +1,7 @@
 """What the donor's sheet said about a device, and where the probe disagreed.
 
 Revision ID: 0002_intake
-Revises: 0001
+Revises: 0002_loans
 Create Date: 2026-12-01
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_intake"
-down_revision = "0001"
+down_revision = "0002_loans"
 branch_labels = None
 depends_on = None
 
