@@ -180,11 +180,12 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, grade, init, intake, label, os_, wipe
+    from refurb.commands import admin, device, grade, init, intake, label, loans, os_, reports, wipe
     from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
     app.add_typer(intake.app, name="intake")
+    app.command("note", help=intake.NOTE_HELP)(intake.note)
     app.command("show", help=device.SHOW_HELP)(device.show)
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
@@ -195,6 +196,19 @@ def _register() -> None:
     app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
     app.add_typer(grade.app, name="grade")
     app.add_typer(os_.app, name="os")
+    app.add_typer(loans.partner_app, name="partner")
+    app.add_typer(loans.loan_app, name="loan")
+    app.command("handout", help=loans.HANDOUT_HELP)(loans.handout)
+    app.command("stock", help=reports.STOCK_HELP)(reports.stock)
+    app.add_typer(reports.app, name="export")
+    from refurb.commands import keys as keys_cmd
+
+    app.add_typer(keys_cmd.app, name="keys")
+    from refurb.commands import config as config_cmd
+    from refurb.commands import sync as sync_cmd
+
+    app.add_typer(sync_cmd.app, name="sync")
+    app.command("config", help=config_cmd.HELP)(config_cmd.config)
 
 
 _register()

@@ -280,6 +280,8 @@ class _DeviceFields(Payload):
     batch: Text = None
     notes: Text = None
     location: Text = None
+    kind: Text = None  # laptop, desktop, tablet, phone... (``refurb.readiness``)
+    received: Text = None  # ISO date of receipt, from a donor's sheet
 
 
 @register
@@ -291,9 +293,19 @@ class Intake(_DeviceFields):
 
 @register
 class Update(_DeviceFields):
-    """Intake fields corrected: only the fields given are changed."""
+    """Intake fields corrected: only the fields given are changed. ``source`` says who:
+    ``import`` (a donor sheet changed) or ``edit`` (a person)."""
 
     KIND: ClassVar[str] = "update"
+    source: Literal["import", "edit"] | None = None
+
+
+@register
+class Confirm(Payload):
+    """The probe's maker, model or serial stand: those differences with the intake are settled."""
+
+    KIND: ClassVar[str] = "confirm"
+    fields: list[str] = []
 
 
 STATUS_VALUES = Literal[
@@ -397,7 +409,8 @@ class OsInstall(Payload):
     """An operating system installed (``refurb os record``)."""
 
     KIND: ClassVar[str] = "os_install"
-    image: str = Field(min_length=1)
+    image: Text = None
+    factory_reset: bool = False
     version: Text = None
     edition: Text = None
     licence: Text = None
@@ -407,6 +420,14 @@ class OsInstall(Payload):
     notes: Text = None
     from_running: bool = False
     os_release: dict[str, Any] | None = None
+
+    def check(self) -> None:
+        if not self.factory_reset and not (self.image or "").strip():
+            raise InvalidInput(
+                _("event {kind}, field {field}: {reason}").format(
+                    kind=self.KIND, field="image", reason=_("is missing")
+                )
+            )
 
 
 @register
@@ -446,3 +467,70 @@ class Note(Payload):
     certificate_id: Text = None
     result: Text = None
     sha256: Text = None
+
+
+# -- the loan book (``refurb.loans``; the subject of a partner event is the partner id) ------
+
+
+@register
+class Partner(Payload):
+    """A partner that borrows or receives devices."""
+
+    KIND: ClassVar[str] = "partner"
+    partner_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    contact: Text = None
+    lang: Text = None
+
+
+@register
+class LoanOut(Payload):
+    """A device lent to a partner until ``due``; the reference only as a salted digest."""
+
+    KIND: ClassVar[str] = "loan_out"
+    loan_id: str = Field(min_length=1)
+    partner_id: str = Field(min_length=1)
+    partner: Text = None
+    due: str = Field(min_length=1)
+    programme: Text = None
+    accessories: Text = None
+    ref_sha256: Text = None
+
+
+@register
+class Handout(Payload):
+    """A device given to a partner for good."""
+
+    KIND: ClassVar[str] = "handout"
+    loan_id: str = Field(min_length=1)
+    partner_id: str = Field(min_length=1)
+    partner: Text = None
+
+
+@register
+class LoanReturn(Payload):
+    """A lent device back: it must be erased and checked again."""
+
+    KIND: ClassVar[str] = "loan_return"
+    loan_id: str = Field(min_length=1)
+    condition: Literal["ok", "damaged", "incomplete"]
+    note: Text = None
+
+
+@register
+class LoanExtend(Payload):
+    """A loan's due date moved."""
+
+    KIND: ClassVar[str] = "loan_extend"
+    loan_id: str = Field(min_length=1)
+    due: str = Field(min_length=1)
+    previous_due: Text = None
+
+
+@register
+class LoanPurge(Payload):
+    """A returned loan's clear reference deleted (retention rule)."""
+
+    KIND: ClassVar[str] = "loan_purge"
+    loan_id: str = Field(min_length=1)
+    before: Text = None

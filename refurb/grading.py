@@ -34,6 +34,8 @@ AREAS = ("specs", "storage", "battery", "cosmetic", "function")
 ANSWERS = ("ok", "worn", "faulty", "missing", "not_checked")
 ANSWER_KEYS = {"o": "ok", "w": "worn", "f": "faulty", "m": "missing", "n": "not_checked"}
 COSMETIC = "cosmetic"
+# The kinds of device a check is asked for unless its [checks.X] says `kinds = [...]`.
+DEFAULT_CHECK_KINDS = ("laptop", "desktop")
 
 # Chassis types (DMI) that have no battery by design: the battery area does not apply.
 _NO_BATTERY_CHASSIS = {
@@ -67,6 +69,14 @@ def _check_labels() -> dict[str, str]:
         "usb": _("USB ports"),
         "hinges": _("hinges"),
         "case": _("case"),
+        "touchscreen": _("touchscreen"),
+        "buttons": _("buttons"),
+        "charging": _("charging"),
+        "battery_life": _("battery life"),
+        "power": _("power"),
+        "panel": _("panel (backlight, colours)"),
+        "dead_pixels": _("dead pixels"),
+        "cables": _("cables"),
         COSMETIC: _("cosmetic condition"),
     }
 
@@ -293,6 +303,7 @@ _CHECK_SCHEMA = {
         else _('expected "function" or "cosmetic", got {value!r}').format(value=v)
     ),
     "label": _want_str,
+    "kinds": _want_strs,
     "worn": _want_grade,
     "faulty": _want_grade,
     "missing": _want_grade,
@@ -393,6 +404,7 @@ class CheckRule:
     area: str
     grades: dict[str, str]  # answer -> grade cap (ok is A)
     label: str | None = None
+    kinds: tuple[str, ...] = DEFAULT_CHECK_KINDS
 
     def display(self) -> str:
         return self.label or _check_labels().get(self.name, self.name)
@@ -436,6 +448,7 @@ class Rules:
     os: dict[str, dict[str, Any]]
     cpu_rules: list[CpuRule]
     sources: list[Path] = field(default_factory=list)
+    kind: str = "laptop"
 
     def profile(self, name: str | None) -> Profile:
         """The named profile (or the default); an unknown name lists the known ones."""
@@ -450,8 +463,11 @@ class Rules:
         )
 
 
-def load_rules(config_dir: Path | None = None) -> Rules:
-    """The shipped rules, with the site's ``profiles.toml`` / ``cpu_generations.toml`` over them."""
+def load_rules(config_dir: Path | None = None, kind: str = "laptop") -> Rules:
+    """The shipped rules, with the site's ``profiles.toml`` / ``cpu_generations.toml`` over them.
+
+    ``checks`` holds the checks asked for ``kind`` (a laptop unless said otherwise).
+    """
     shipped = _read_toml(DATA_DIR / PROFILES_FILE)
     sources = [shipped]
     site_path = config_dir / PROFILES_FILE if config_dir is not None else None
@@ -480,7 +496,8 @@ def load_rules(config_dir: Path | None = None) -> Rules:
         grades = {"ok": "A"}
         for answer in ("worn", "faulty", "missing"):
             grades[answer] = str(raw.get(answer, {"worn": "B"}.get(answer, "D"))).upper()
-        checks[name] = CheckRule(name, raw["area"], grades, raw.get("label"))
+        kinds = tuple(raw.get("kinds", DEFAULT_CHECK_KINDS))
+        checks[name] = CheckRule(name, raw["area"], grades, raw.get("label"), kinds)
 
     base_grades = {k: v for k, v in merged.get("grades", {}).items()}
     missing = [k for k in _GRADES_SCHEMA if k not in base_grades]
@@ -529,10 +546,11 @@ def load_rules(config_dir: Path | None = None) -> Rules:
     return Rules(
         profiles,
         default,
-        checks,
+        {name: rule for name, rule in checks.items() if kind in rule.kinds},
         os_specs,
         load_cpu_rules(config_dir),
         [s.path for s in sources],
+        kind,
     )
 
 
@@ -1137,7 +1155,8 @@ def _requirement_misses(
         if answer not in ("ok", "worn"):
             miss.append(
                 _("{check}: {answer}").format(
-                    check=rules.checks[check].display(), answer=answer_label(answer)
+                    check=rules.checks[check].display() if check in rules.checks else check,
+                    answer=answer_label(answer),
                 )
             )
     if req.get("windows11") and win11.get("ready") is not True:
@@ -1493,6 +1512,36 @@ def grade_device(
     )
 
 
+def grade_answers_only(answers: Mapping[str, str], rules: Rules) -> GradeResult:
+    """Grade a device refurb cannot probe (a screen, a tablet, a phone) on its checks alone:
+    the cosmetic and function areas; the probe's areas say they do not apply."""
+    full_answers = complete_answers(answers, rules)
+    g = rules.profile(None).grades
+    findings = [f for f in _grade_answers(full_answers, rules, g) if f.grade != "A"]
+    areas: dict[str, dict[str, Any]] = {}
+    for area in AREAS:
+        if area in ("cosmetic", "function"):
+            mine = [f for f in findings if f.area == area]
+            areas[area] = {"grade": worst(f.grade for f in mine), "reasons": [f.text for f in mine]}
+        else:
+            areas[area] = {"grade": None, "reasons": [_("not graded for this kind of device")]}
+    grade = worst(a["grade"] for a in areas.values())
+    ordered = sorted(findings, key=lambda f: (-GRADES.index(f.grade), AREAS.index(f.area)))
+    reasons = [f.text for f in ordered] or [_("no problems found: every check is ok")]
+    return GradeResult(
+        grade=grade,
+        profile=rules.kind,
+        profiles=[],
+        reasons=reasons,
+        findings=ordered,
+        areas=areas,
+        suitability={},
+        answers=full_answers,
+        windows11={},
+        linux={},
+    )
+
+
 def latest_probe(events: Iterable[Any]) -> dict[str, Any] | None:
     """The probe dict of the newest ``probe`` event (events oldest first), or None."""
     found = None
@@ -1533,7 +1582,9 @@ def describe_requirements(profile: Profile, rules: Rules) -> list[str]:
     if "cpu_year" in req:
         out.append(_("processor from {n} or newer").format(n=fmt_num(req["cpu_year"])))
     if req.get("checks"):
-        names = ", ".join(rules.checks[c].display() for c in req["checks"])
+        names = ", ".join(
+            rules.checks[c].display() if c in rules.checks else c for c in req["checks"]
+        )
         out.append(_("working: {names}").format(names=names))
     if req.get("windows11"):
         out.append(_("ready for Windows 11"))

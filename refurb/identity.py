@@ -112,6 +112,11 @@ def find_machine(store: Lookup, facts: Facts) -> Match | None:
             device = store.find_by_fact(kind, value)
         if device is not None and _agrees(store, device, facts, kind):
             return Match(device, kind, value)
+    for value in facts.disk_serials:
+        # A placeholder from a donor's sheet or a scan whose serial is the disk's own sticker.
+        device = store.find_by_serial(value)
+        if device is not None and not getattr(device, "probed_at", None):
+            return Match(device, DISK_SERIAL, value)
     return None
 
 

@@ -1056,9 +1056,10 @@ def record(
 ) -> dict[str, Any]:
     """Append a ``probe`` event to ``asset``, to the device found by serial, or to a new device.
 
-    Returns ``{"asset_id", "event_id", "created", "matched_by", "matched_value"}``: which fact
-    (``refurb.identity``) found the device and its value. Without ``asset`` and without a
-    match, a new device is registered only when ``create`` is true (else :class:`Refused`).
+    Returns ``{"asset_id", "event_id", "created", "matched_by", "matched_value", "mismatch"}``:
+    which fact (``refurb.identity``) found the device and its value, and where the intake record
+    (the donor's sheet) and this probe disagree. Without ``asset`` and without a match, a new
+    device is registered only when ``create`` is true (else :class:`Refused`).
     """
     matched_by = matched_value = None
     created = False
@@ -1084,10 +1085,14 @@ def record(
             )
             created = True
     event = store.append(device.asset_id, "probe", {"probe": probe})
+    from refurb.intake.reconcile import mismatches
+
     return {
         "asset_id": device.asset_id,
         "event_id": getattr(event, "id", None),
         "created": created,
         "matched_by": matched_by,
         "matched_value": matched_value,
+        # where the intake record (the donor's sheet) and this probe disagree
+        "mismatch": mismatches(store.device_state(store.get_device(device.asset_id))),
     }

@@ -13,17 +13,22 @@ from typing import Any
 from refurb import events as ev
 from refurb.disks import disk_key, own_probe_disks
 from refurb.i18n import _
+from refurb.intake import reconcile
 from refurb.specs import storage_text, summary
 
 STEP_KINDS = {"probe", "wipe_started", "wipe", "os_install", "grade"}
-INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
+INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location", "kind")
 ERASED = "erased"
+# Loan events change the device; partner events concern no device (refurb/loans.py folds both).
+LOAN_KINDS = {"loan_out", "handout", "loan_return", "loan_extend", "loan_purge"}
+PARTNER_KINDS = {"partner"}
 
 
 def new_state(asset_id: str, at: str) -> dict[str, Any]:
     return {
         "asset_id": asset_id,
         "status": "intake",
+        "kind": "laptop",
         "created_at": at,
         "updated_at": at,
         "event_count": 0,
@@ -73,6 +78,9 @@ def apply(
             value = getattr(payload, field)
             if (field in given) if update else (value is not None):
                 s[field] = value
+        reconcile.apply_intake(s, kind, payload.data())
+    elif isinstance(payload, ev.Confirm):
+        reconcile.apply_confirm(s, payload.data())
     elif isinstance(payload, ev.Status):
         s["status"] = payload.to
     elif isinstance(payload, ev.Probe):
@@ -99,7 +107,18 @@ def apply(
             if status != ERASED and s.get("status") not in ("recycled", "parts"):
                 s["status"] = "quarantine"
     elif isinstance(payload, ev.OsInstall):
-        s["os"] = " ".join(x for x in (payload.image, payload.version) if x) or None
+        name = " ".join(x for x in (payload.image, payload.version) if x)
+        if payload.factory_reset:
+            s["reset_at"] = at
+            s["os"] = name or s.get("os")
+        else:
+            s["os"] = name or None
+    elif isinstance(payload, ev.LoanOut):
+        s["status"] = "on_loan"
+    elif isinstance(payload, ev.Handout):
+        s["status"] = "handed_out"
+    elif isinstance(payload, ev.LoanReturn):
+        _back_from_loan(s)
     elif isinstance(payload, ev.Grade):
         s["grade"] = payload.grade
     elif isinstance(payload, ev.Label):
@@ -118,9 +137,7 @@ def _apply_probe(s: dict[str, Any], probe: dict[str, Any], at: str) -> None:
     s["probed_at"] = at
     for field in ("cpu", "ram_bytes", "storage", "battery_health_pct", "screen"):
         s[field] = specs.get(field)
-    s["model"] = s.get("model") or specs.get("model")
-    s["manufacturer"] = s.get("manufacturer") or specs.get("manufacturer")
-    s["serial"] = s.get("serial") or specs.get("system_serial")
+    reconcile.apply_probe(s, specs)  # the probed maker, model and serial win
     old = s["disks"]
     fresh: dict[str, dict[str, Any]] = {}
     for d in own_probe_disks(probe):
@@ -140,6 +157,18 @@ def _apply_probe(s: dict[str, Any], probe: dict[str, Any], at: str) -> None:
     s["disks"] = fresh
 
 
+def _back_from_loan(s: dict[str, Any]) -> None:
+    """A returned device held someone's data and was handled: erase and check it again."""
+    s["status"] = "in_progress"
+    for disk in s["disks"].values():
+        disk["erasure"] = "pending"
+        disk["erased_at"] = None
+        disk["method"] = None
+    s["os"] = None
+    s["reset_at"] = None
+    s["grade"] = None
+
+
 def erasure_word(state: str) -> str:
     """An erasure state (``pending``, ``erased``...) in the words of the active language."""
     words = {
@@ -155,23 +184,7 @@ def erasure_word(state: str) -> str:
 
 
 def missing_for_ready(state: dict[str, Any]) -> list[str]:
-    """What a device still lacks before it may be `ready`, in words a volunteer understands."""
-    missing = []
-    if not state.get("probed_at"):
-        missing.append(_("a hardware probe (refurb probe --save)"))
-    disks = state.get("disks") or {}
-    if state.get("probed_at") and not disks:
-        missing.append(_("a probe that found the internal disk"))
-    for key, d in disks.items():
-        if d.get("erasure") != ERASED:
-            label = d.get("name") or key
-            missing.append(
-                _("erasure of disk {disk} ({state})").format(
-                    disk=label, state=erasure_word(d.get("erasure") or "pending")
-                )
-            )
-    if not state.get("os"):
-        missing.append(_("an OS install record (refurb os record)"))
-    if not state.get("grade"):
-        missing.append(_("a grade (refurb grade)"))
-    return missing
+    """What a device still lacks before it may be `ready` (per kind: ``refurb.readiness``)."""
+    from refurb.readiness import missing
+
+    return missing(state, erasure_word)

@@ -134,6 +134,7 @@ def test_save_on_a_given_asset(run_cli, initialized):
         "created": False,
         "matched_by": "asset",
         "matched_value": asset,
+        "mismatch": {},
     }
     events = _events(run_cli, asset)
     assert [e["kind"] for e in events] == ["intake", "probe"]

@@ -165,6 +165,9 @@ def _render_saved(env: Env, saved: dict[str, Any]) -> None:
             asset=f"[bold]{saved['asset_id']}[/bold]", value=saved.get("matched_value") or ""
         )
     )
+    from refurb.commands.device import _render_mismatch
+
+    _render_mismatch(env, {"asset_id": saved["asset_id"], "intake": saved})
 
 
 # -- rendering -----------------------------------------------------------------------------------

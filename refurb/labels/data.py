@@ -98,13 +98,23 @@ def erased_text(erasure: str | None, erased_at: str | None, method: str | None) 
 
 
 def label_data_from_device(state: dict[str, Any]) -> LabelData:
-    """A device projection (``Store.device_state``) -> the text of its label."""
+    """A device projection (``Store.device_state``) -> the text of its label.
+
+    Kinds without a specs line (a screen, a tablet, a phone: see readiness.toml) print no
+    CPU / RAM / disk; a device without a model names its kind instead.
+    """
+    from refurb.readiness import kind_word, rule_for
+
+    with_specs = rule_for(state.get("kind")).specs_on_label
+    model = model_line(state.get("manufacturer"), state.get("model"))
+    if not with_specs:
+        model = model or kind_word(state.get("kind")).capitalize()
     return LabelData(
         asset_id=state["asset_id"],
-        model=model_line(state.get("manufacturer"), state.get("model")),
-        cpu=short_cpu(state.get("cpu")),
-        ram=units.memory_size(state.get("ram_bytes"), unknown=""),
-        disk=(state.get("storage") or "").replace(", ", " + "),
+        model=model,
+        cpu=short_cpu(state.get("cpu")) if with_specs else "",
+        ram=units.memory_size(state.get("ram_bytes"), unknown="") if with_specs else "",
+        disk=(state.get("storage") or "").replace(", ", " + ") if with_specs else "",
         grade=state.get("grade") or "",
         erased=erased_text(
             state.get("erasure"), state.get("erased_at"), state.get("erasure_method")

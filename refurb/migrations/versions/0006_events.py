@@ -1,7 +1,7 @@
 """Machine facts (firmware UUID, network MACs) indexed, so a probed laptop finds its asset.
 
-Revision ID: 0002_events
-Revises: 0001
+Revision ID: 0006_events
+Revises: 0005_intake
 Create Date: 2026-12-01
 
 ``refurb admin rebuild`` fills the index from the probes already in the log.
@@ -10,8 +10,8 @@ Create Date: 2026-12-01
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_events"
-down_revision = "0001"
+revision = "0006_events"
+down_revision = "0005_intake"
 branch_labels = None
 depends_on = None
 
