@@ -121,7 +121,8 @@ def test_one_disk_reads_the_same_everywhere(run_cli, initialized: Path, tmp_path
         "probe": re.findall(r"\d[\d.]* [GT]B HDD", probe_text),
         "show": re.findall(r"\d[\d.]* [GT]B HDD", show_text),
         "label": re.findall(r"\d[\d.]* [GT]B HDD", label_text),
-        "certificate": re.findall(r"WL1X2Y3Z\s+/?\s*(\d[\d.]* [GT]B)", cert_text),
+        # each disk is headed by its model and serial, its size on the line below
+        "certificate": re.findall(r"WL1X2Y3Z.*\n\s*Size:\s+(\d[\d.]* [GT]B)", cert_text),
         "wipe list": re.findall(r"\d[\d.]* [GT]B", wipe_row),
     }
     assert sizes["probe"] == sizes["show"] == sizes["label"] == ["1 TB HDD"], sizes
