@@ -205,3 +205,8 @@ def size_gb(size_bytes: Any) -> float | None:
 
 def disk_name(disk: Mapping[str, Any]) -> str:
     return str(disk.get("model") or disk.get("name") or disk.get("serial") or _("disk"))
+
+
+def main_disk_gb(facts: Facts) -> float | None:
+    """The main disk's size in GB as sold, or None when there is no disk or no size."""
+    return size_gb(facts.main_disk.get("size_bytes")) if facts.main_disk else None

@@ -7,12 +7,44 @@ is ready only when none is missed or unknown. The minimums shared with the profi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from refurb.grading.facts import Facts, size_gb
+from refurb.grading.facts import Facts, main_disk_gb
 from refurb.grading.terms import fmt_num
 from refurb.i18n import _
+
+
+def minimum(
+    has: float | None, need: float, unknown: str, says: Callable[[Any], str]
+) -> tuple[bool | None, str]:
+    """One "at least" requirement: unknown (None) when the probe could not tell, else met or
+    missed, worded by ``says(has)``. OS minimums and profile requirements share it."""
+    if has is None:
+        return None, unknown
+    return has >= need, says(has)
+
+
+def ram_minimum(facts: Facts, need: float) -> tuple[bool | None, str]:
+    """At least ``need`` GB of memory."""
+    return minimum(
+        facts.ram_gb,
+        need,
+        _("memory size unknown"),
+        lambda has: _("{has} GB RAM, needs {need} GB").format(has=fmt_num(has), need=fmt_num(need)),
+    )
+
+
+def storage_minimum(facts: Facts, need: float) -> tuple[bool | None, str]:
+    """At least ``need`` GB on the main disk, in GB as sold (what Windows 11's "64 GB" means)."""
+    return minimum(
+        main_disk_gb(facts),
+        need,
+        _("storage size unknown"),
+        lambda has: _("{has} GB storage, needs {need} GB").format(
+            has=fmt_num(round(has)), need=fmt_num(need)
+        ),
+    )
 
 
 def _os_item(requirement: str, ok: bool | None, text: str) -> dict[str, Any]:
@@ -58,56 +90,32 @@ def os_readiness(spec: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
                 _os_item("cpu", None, _("processor support unknown ({family})").format(family=name))
             )
     if "cores" in spec:
-        if facts.cores is None:
-            items.append(_os_item("cores", None, _("number of cores unknown")))
-        else:
-            ok = facts.cores >= spec["cores"]
-            items.append(
-                _os_item(
-                    "cores",
-                    ok,
-                    _("{n} cores, needs {need}").format(n=facts.cores, need=fmt_num(spec["cores"])),
-                )
-            )
+        need = spec["cores"]
+        ok, text = minimum(
+            facts.cores,
+            need,
+            _("number of cores unknown"),
+            lambda n: _("{n} cores, needs {need}").format(n=n, need=fmt_num(need)),
+        )
+        items.append(_os_item("cores", ok, text))
     if "cpu_mhz" in spec:
         need = spec["cpu_mhz"]
         speed = facts.max_mhz
         if speed is None and facts.base_mhz is not None and facts.base_mhz >= need:
             speed = facts.base_mhz  # the base clock already suffices
-        if speed is None:
-            items.append(_os_item("cpu_mhz", None, _("processor speed unknown")))
-        else:
-            text = _("{mhz} MHz, needs {need} MHz").format(mhz=fmt_num(speed), need=fmt_num(need))
-            items.append(_os_item("cpu_mhz", speed >= need, text))
+        ok, text = minimum(
+            speed,
+            need,
+            _("processor speed unknown"),
+            lambda mhz: _("{mhz} MHz, needs {need} MHz").format(
+                mhz=fmt_num(mhz), need=fmt_num(need)
+            ),
+        )
+        items.append(_os_item("cpu_mhz", ok, text))
     if "ram_gb" in spec:
-        if facts.ram_gb is None:
-            items.append(_os_item("ram", None, _("memory size unknown")))
-        else:
-            ok = facts.ram_gb >= spec["ram_gb"]
-            items.append(
-                _os_item(
-                    "ram",
-                    ok,
-                    _("{has} GB RAM, needs {need} GB").format(
-                        has=fmt_num(facts.ram_gb), need=fmt_num(spec["ram_gb"])
-                    ),
-                )
-            )
+        items.append(_os_item("ram", *ram_minimum(facts, spec["ram_gb"])))
     if "storage_gb" in spec:
-        size = size_gb(facts.main_disk.get("size_bytes")) if facts.main_disk else None
-        if size is None:
-            items.append(_os_item("storage", None, _("storage size unknown")))
-        else:
-            ok = size >= spec["storage_gb"]
-            items.append(
-                _os_item(
-                    "storage",
-                    ok,
-                    _("{has} GB storage, needs {need} GB").format(
-                        has=fmt_num(round(size)), need=fmt_num(spec["storage_gb"])
-                    ),
-                )
-            )
+        items.append(_os_item("storage", *storage_minimum(facts, spec["storage_gb"])))
     if "tpm" in spec:
         need = spec["tpm"]
         if facts.tpm is None:
@@ -169,7 +177,7 @@ def os_readiness(spec: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
     rec = spec.get("recommended", {})
     if "ram_gb" in rec and facts.ram_gb is not None and facts.ram_gb < rec["ram_gb"]:
         notes.append(_("{need} GB RAM recommended").format(need=fmt_num(rec["ram_gb"])))
-    size = size_gb(facts.main_disk.get("size_bytes")) if facts.main_disk else None
+    size = main_disk_gb(facts)
     if "storage_gb" in rec and size is not None and size < rec["storage_gb"]:
         notes.append(_("{need} GB storage recommended").format(need=fmt_num(rec["storage_gb"])))
     return {

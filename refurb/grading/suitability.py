@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from refurb.grading.facts import Facts, size_gb
+from refurb.grading.facts import Facts
+from refurb.grading.os_ready import minimum, ram_minimum, storage_minimum
 from refurb.grading.rules import Profile, Rules
 from refurb.grading.terms import GRADES, answer_label, fmt_num
 from refurb.i18n import _
@@ -25,76 +26,74 @@ def requirement_misses(
     rules: Rules,
     win11: Mapping[str, Any],
 ) -> list[str]:
+    """What keeps a device out of ``profile``, in plain words (empty: it fits)."""
     req = profile.require
-    miss: list[str] = []
+    # Each requirement in order: met (True), missed (False) or unknown (None, also a miss).
+    met: list[tuple[bool | None, str]] = []
     if "grade" in req and GRADES.index(grade) > GRADES.index(req["grade"]):
-        miss.append(
-            _("grade {grade}, needs {need} or better").format(grade=grade, need=req["grade"])
+        met.append(
+            (
+                False,
+                _("grade {grade}, needs {need} or better").format(grade=grade, need=req["grade"]),
+            )
         )
     if "ram_gb" in req:
-        if facts.ram_gb is None:
-            miss.append(_("memory size unknown"))
-        elif facts.ram_gb < req["ram_gb"]:
-            miss.append(
-                _("{has} GB RAM, needs {need} GB").format(
-                    has=fmt_num(facts.ram_gb), need=fmt_num(req["ram_gb"])
-                )
-            )
+        met.append(ram_minimum(facts, req["ram_gb"]))
     if "storage_gb" in req:
-        size = size_gb(facts.main_disk.get("size_bytes")) if facts.main_disk else None
-        if size is None:
-            miss.append(_("storage size unknown"))
-        elif size < req["storage_gb"]:
-            miss.append(
-                _("{has} GB storage, needs {need} GB").format(
-                    has=fmt_num(round(size)), need=fmt_num(req["storage_gb"])
-                )
-            )
+        met.append(storage_minimum(facts, req["storage_gb"]))
     if req.get("ssd"):
         if facts.storage_kind is None:
-            miss.append(_("storage type unknown, needs an SSD"))
+            met.append((False, _("storage type unknown, needs an SSD")))
         elif facts.storage_kind != "ssd":
-            miss.append(_("hard disk, needs an SSD"))
+            met.append((False, _("hard disk, needs an SSD")))
     if req.get("healthy_storage") and (
         not facts.disks
         or any(d.get("smart_passed") is False for d in facts.disks)
         or areas["storage"]["grade"] == "D"
     ):
-        miss.append(_("storage not healthy (see the storage grade)"))
+        met.append((False, _("storage not healthy (see the storage grade)")))
     if "battery_pct" in req:
+        need = req["battery_pct"]
         if not facts.batteries:
-            miss.append(_("no battery, needs {need} %").format(need=fmt_num(req["battery_pct"])))
-        elif facts.battery_pct is None:
-            miss.append(
-                _("battery health unknown, needs {need} %").format(need=fmt_num(req["battery_pct"]))
-            )
-        elif facts.battery_pct < req["battery_pct"]:
-            miss.append(
-                _("battery at {has} %, needs {need} %").format(
-                    has=fmt_num(round(facts.battery_pct)), need=fmt_num(req["battery_pct"])
+            met.append((False, _("no battery, needs {need} %").format(need=fmt_num(need))))
+        else:
+            met.append(
+                minimum(
+                    facts.battery_pct,
+                    need,
+                    _("battery health unknown, needs {need} %").format(need=fmt_num(need)),
+                    lambda has: _("battery at {has} %, needs {need} %").format(
+                        has=fmt_num(round(has)), need=fmt_num(need)
+                    ),
                 )
             )
     if "cpu_year" in req:
-        if facts.cpu.year is None:
-            miss.append(_("processor age unknown"))
-        elif facts.cpu.year < req["cpu_year"]:
-            miss.append(
-                _("processor from {year}, needs {need} or newer").format(
-                    year=facts.cpu.year, need=fmt_num(req["cpu_year"])
-                )
+        need = req["cpu_year"]
+        met.append(
+            minimum(
+                facts.cpu.year,
+                need,
+                _("processor age unknown"),
+                lambda year: _("processor from {year}, needs {need} or newer").format(
+                    year=year, need=fmt_num(need)
+                ),
             )
+        )
     for check in req.get("checks", []):
         answer = answers.get(check, "not_checked")
         if answer not in ("ok", "worn"):
-            miss.append(
-                _("{check}: {answer}").format(
-                    check=rules.checks[check].display() if check in rules.checks else check,
-                    answer=answer_label(answer),
+            met.append(
+                (
+                    False,
+                    _("{check}: {answer}").format(
+                        check=rules.checks[check].display() if check in rules.checks else check,
+                        answer=answer_label(answer),
+                    ),
                 )
             )
     if req.get("windows11") and win11.get("ready") is not True:
-        miss.append(_("not ready for Windows 11"))
-    return miss
+        met.append((False, _("not ready for Windows 11")))
+    return [text for ok, text in met if ok is not True]
 
 
 def describe_requirements(profile: Profile, rules: Rules) -> list[str]:
