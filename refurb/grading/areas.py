@@ -41,6 +41,12 @@ def _at_most(value: float, limits: list[float]) -> str:
     return "D"
 
 
+def _lowered(out: list[Finding], finding: Finding) -> None:
+    """Keep a finding only when it lowers the area below A (a site may set a cap to A)."""
+    if finding.grade != "A":
+        out.append(finding)
+
+
 def grade_specs(facts: Facts, g: Mapping[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     if facts.arch in ARCH_32:
@@ -56,17 +62,17 @@ def grade_specs(facts: Facts, g: Mapping[str, Any]) -> list[Finding]:
         out.append(Finding("specs", g["ram_unknown"], "ram_unknown", _("memory size unknown")))
     else:
         grade = _at_least(facts.ram_gb, g["ram_gb"])
-        if grade != "A":
-            out.append(
-                Finding(
-                    "specs",
-                    grade,
-                    "ram",
-                    _("{ram} GB RAM ({need} GB for A)").format(
-                        ram=fmt_num(facts.ram_gb), need=fmt_num(g["ram_gb"][0])
-                    ),
-                )
-            )
+        _lowered(
+            out,
+            Finding(
+                "specs",
+                grade,
+                "ram",
+                _("{ram} GB RAM ({need} GB for A)").format(
+                    ram=fmt_num(facts.ram_gb), need=fmt_num(g["ram_gb"][0])
+                ),
+            ),
+        )
     cpu = facts.cpu
     if cpu.family is None or cpu.year is None:
         what = cpu.family or cpu.model
@@ -82,49 +88,51 @@ def grade_specs(facts: Facts, g: Mapping[str, Any]) -> list[Finding]:
         )
     else:
         grade = _at_least(cpu.year, g["cpu_year"])
-        if grade != "A":
-            out.append(
-                Finding(
-                    "specs",
-                    grade,
-                    "cpu_year",
-                    _("processor from {year} ({family}); {need} or newer for A").format(
-                        year=cpu.year, family=cpu.family, need=fmt_num(g["cpu_year"][0])
-                    ),
-                )
-            )
-    if cpu.tier == "entry" and GRADES.index(g["entry_cpu"]) > 0:
-        out.append(
+        _lowered(
+            out,
+            Finding(
+                "specs",
+                grade,
+                "cpu_year",
+                _("processor from {year} ({family}); {need} or newer for A").format(
+                    year=cpu.year, family=cpu.family, need=fmt_num(g["cpu_year"][0])
+                ),
+            ),
+        )
+    if cpu.tier == "entry":
+        _lowered(
+            out,
             Finding(
                 "specs",
                 g["entry_cpu"],
                 "entry_cpu",
                 _("entry-level processor ({family}): slow for its age").format(family=cpu.family),
-            )
+            ),
         )
     if facts.main_disk is not None:
         size = size_gb(facts.main_disk.get("size_bytes"))
         if size is not None:
             grade = _at_least(size, g["storage_gb"])
-            if grade != "A":
-                out.append(
-                    Finding(
-                        "specs",
-                        grade,
-                        "storage_size",
-                        _("{size} GB storage ({need} GB for A)").format(
-                            size=fmt_num(round(size)), need=fmt_num(g["storage_gb"][0])
-                        ),
-                    )
-                )
-        if facts.storage_kind == "hdd" and GRADES.index(g["hdd"]) > 0:
-            out.append(
+            _lowered(
+                out,
+                Finding(
+                    "specs",
+                    grade,
+                    "storage_size",
+                    _("{size} GB storage ({need} GB for A)").format(
+                        size=fmt_num(round(size)), need=fmt_num(g["storage_gb"][0])
+                    ),
+                ),
+            )
+        if facts.storage_kind == "hdd":
+            _lowered(
+                out,
                 Finding(
                     "specs",
                     g["hdd"],
                     "hdd",
                     _("hard disk (HDD), not an SSD: slow to start and to open programs"),
-                )
+                ),
             )
     return out
 
@@ -166,38 +174,37 @@ def grade_storage(facts: Facts, g: Mapping[str, Any]) -> list[Finding]:
             value = number(disk.get(key))
             if value is not None:
                 grade = _at_most(value, g[key])
-                if grade != "A":
-                    out.append(
-                        Finding("storage", grade, key, message.format(disk=name, n=fmt_num(value)))
-                    )
+                _lowered(
+                    out, Finding("storage", grade, key, message.format(disk=name, n=fmt_num(value)))
+                )
         used = number(disk.get("nvme_percentage_used"))
         if used is not None:
             grade = _at_most(used, g["nvme_percentage_used"])
-            if grade != "A":
-                out.append(
-                    Finding(
-                        "storage",
-                        grade,
-                        "nvme_percentage_used",
-                        _("SSD {disk} has used {pct} % of its rated life").format(
-                            disk=name, pct=fmt_num(used)
-                        ),
-                    )
-                )
+            _lowered(
+                out,
+                Finding(
+                    "storage",
+                    grade,
+                    "nvme_percentage_used",
+                    _("SSD {disk} has used {pct} % of its rated life").format(
+                        disk=name, pct=fmt_num(used)
+                    ),
+                ),
+            )
         hours = number(disk.get("power_on_hours"))
         if hours is not None and disk_kind(disk) == "hdd":
             grade = _at_most(hours, g["hdd_power_on_hours"])
-            if grade != "A":
-                out.append(
-                    Finding(
-                        "storage",
-                        grade,
-                        "hdd_power_on_hours",
-                        _("hard disk {disk} has run {hours} hours").format(
-                            disk=name, hours=fmt_num(hours)
-                        ),
-                    )
-                )
+            _lowered(
+                out,
+                Finding(
+                    "storage",
+                    grade,
+                    "hdd_power_on_hours",
+                    _("hard disk {disk} has run {hours} hours").format(
+                        disk=name, hours=fmt_num(hours)
+                    ),
+                ),
+            )
     return out
 
 

@@ -51,6 +51,11 @@ class GradeResult:
         }
 
 
+def _worst_first(findings: list[Finding]) -> list[Finding]:
+    """The reasons as a volunteer reads them: the lowest grade first, then in area order."""
+    return sorted(findings, key=lambda f: (-GRADES.index(f.grade), AREAS.index(f.area)))
+
+
 def grade_device(
     probe: Mapping[str, Any],
     answers: Mapping[str, str],
@@ -80,7 +85,7 @@ def grade_device(
         else:
             areas[area] = {"grade": worst(f.grade for f in mine), "reasons": [f.text for f in mine]}
     grade = worst(a["grade"] for a in areas.values())
-    ordered = sorted(findings, key=lambda f: (-GRADES.index(f.grade), AREAS.index(f.area)))
+    ordered = _worst_first(findings)
     reasons = [f.text for f in ordered] or [_("no problems found: every area is grade A")]
 
     win_spec = rules.os.get("windows11")
@@ -136,7 +141,7 @@ def grade_answers_only(answers: Mapping[str, str], rules: Rules) -> GradeResult:
         else:
             areas[area] = {"grade": None, "reasons": [_("not graded for this kind of device")]}
     grade = worst(a["grade"] for a in areas.values())
-    ordered = sorted(findings, key=lambda f: (-GRADES.index(f.grade), AREAS.index(f.area)))
+    ordered = _worst_first(findings)
     reasons = [f.text for f in ordered] or [_("no problems found: every check is ok")]
     return GradeResult(
         grade=grade,
