@@ -18,6 +18,8 @@ def initialize(
     site: str | None = None,
     inventory: str | None = None,
     label_url: str | None = None,
+    contact: str | None = None,
+    operator: str | None = None,
     lang: str | None = None,
 ) -> dict[str, Any]:
     from refurb.store import _redact, open_store, workstation_id
@@ -28,7 +30,14 @@ def initialize(
             _("for example {example}").format(example="https://stock.example.org/d/{asset}"),
         )
     config = load_config(env.config_path)
-    for key, value in (("site", site), ("inventory", inventory), ("label_url", label_url)):
+    given = (
+        ("site", site),
+        ("inventory", inventory),
+        ("label_url", label_url),
+        ("contact", contact),
+        ("operator", operator),
+    )
+    for key, value in given:
         if value is not None:
             config[key] = value
     if lang:
@@ -41,6 +50,8 @@ def initialize(
         devices = store.count_devices()
     result: dict[str, Any] = {
         "site": config.get("site") or None,
+        "contact": config.get("contact") or None,
+        "operator": config.get("operator") or None,
         "config": str(env.config_path),
         "database": _redact(env.database_url),
         "workstation": ws,

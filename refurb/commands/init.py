@@ -20,6 +20,16 @@ def init(
     site: str | None = typer.Option(
         None, "--site", help="Name of the workshop, shown on certificates."
     ),
+    contact: str | None = typer.Option(
+        None,
+        "--contact",
+        help="How donors reach the workshop (address, phone, e-mail), shown on certificates.",
+    ),
+    operator: str | None = typer.Option(
+        None,
+        "--operator",
+        help="Who answers for this bench's erasures, named on certificates (not root).",
+    ),
     inventory: str | None = typer.Option(
         None,
         "--inventory",
@@ -49,6 +59,8 @@ def init(
         site=site,
         inventory=inventory,
         label_url=label_url,
+        contact=contact,
+        operator=operator,
         lang=lang.lower()[:2] if lang else None,
     )
     if json_out:
