@@ -185,6 +185,7 @@ def _register() -> None:
 
     app.command("init", help=init.HELP)(init.init)
     app.add_typer(intake.app, name="intake")
+    app.command("note", help=intake.NOTE_HELP)(intake.note)
     app.command("show", help=device.SHOW_HELP)(device.show)
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
@@ -203,6 +204,11 @@ def _register() -> None:
     from refurb.commands import keys as keys_cmd
 
     app.add_typer(keys_cmd.app, name="keys")
+    from refurb.commands import config as config_cmd
+    from refurb.commands import sync as sync_cmd
+
+    app.add_typer(sync_cmd.app, name="sync")
+    app.command("config", help=config_cmd.HELP)(config_cmd.config)
 
 
 _register()

@@ -33,7 +33,7 @@ def init(
     inventory: str | None = typer.Option(
         None,
         "--inventory",
-        help="URL of the shared inventory, kept in the settings (to work on it now: --db URL).",
+        help="URL of the shared inventory that refurb sync uses (kept without its password).",
     ),
     label_url: str | None = typer.Option(
         None,
@@ -71,4 +71,11 @@ def init(
     env.out.print(_("  Config: {path}").format(path=result["config"]))
     if result.get("public_key"):
         env.out.print(_("  Signing key: {path}").format(path=result["public_key"]))
+    if result.get("password_dropped"):
+        env.err.print(
+            _(
+                "[yellow]The password was not stored:[/yellow] put it in ~/.pgpass or "
+                "PGPASSWORD, or type it when refurb sync asks"
+            )
+        )
     env.out.print(_("Next: [bold]refurb intake new --serial SERIAL[/bold] for each laptop."))
