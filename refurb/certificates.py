@@ -180,8 +180,31 @@ def disk_summary(
         "exceptions": [str(x) for x in exceptions][:20],
         "wipe_id": payload.get("wipe_id"),
         "event_id": (event or {}).get("id"),
+        "commands": _commands(record),
+        "hidden_area": _pick(record, "hidden_area"),
     }
     return {k: _jsonable(v) for k, v in summary.items()}
+
+
+def _commands(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The record's external commands: what ran, which tool version ran it, its exit code
+    (a command repeated alike, such as a polled sanitize log, is listed once with a count)."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for cmd in record.get("commands") or []:
+        if isinstance(cmd, Mapping) and isinstance(cmd.get("argv"), list) and cmd["argv"]:
+            argv = " ".join(str(a) for a in cmd["argv"])
+            key = (argv, cmd.get("tool_version"), cmd.get("returncode"))
+            if key in out:
+                out[key]["count"] += 1
+                continue
+            out[key] = {
+                "argv": argv,
+                "tool": cmd.get("tool") or str(cmd["argv"][0]),
+                "tool_version": cmd.get("tool_version"),
+                "returncode": cmd.get("returncode"),
+                "count": 1,
+            }
+    return list(out.values())
 
 
 def _jsonable(value: Any) -> Any:
@@ -221,6 +244,8 @@ def _not_erased(disk: Mapping[str, Any]) -> dict[str, Any]:
         "exceptions": [],
         "wipe_id": None,
         "event_id": None,
+        "commands": [],
+        "hidden_area": None,
     }
 
 
@@ -734,6 +759,21 @@ def _pdf_disk_line(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) 
     pdf.set_text_color(0, 0, 0)
 
 
+def _pdf_command_rows(disk: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One row per external command the erasure ran, with the tool version that ran it."""
+    rows = []
+    for cmd in disk.get("commands") or []:
+        tool = " ".join(str(x) for x in (cmd.get("tool"), cmd.get("tool_version")) if x)
+        times = f" x{cmd['count']}" if (cmd.get("count") or 1) > 1 else ""
+        rows.append(
+            (_("Command"), f"{cmd.get('argv')}{times}  [{tool}, exit {cmd.get('returncode')}]")
+        )
+    hidden = disk.get("hidden_area")
+    if isinstance(hidden, Mapping) and hidden.get("finding"):
+        rows.append((_("Hidden area"), str(hidden.get("statement") or hidden["finding"])))
+    return rows
+
+
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
     status = disk.get("status")
     ok = status == ERASED
@@ -764,6 +804,7 @@ def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> No
             (_("Method"), f"{method}" + (f"  [{tool}]" if tool else "")),
             (_("NIST level"), disk.get("nist_level") or "-"),
             (_("Verification"), verification_text(disk.get("verification"))),
+            *_pdf_command_rows(disk),
             (
                 _("When / who"),
                 f"{str(disk.get('started_at') or '-')[:19].replace('T', ' ')} - "
