@@ -21,6 +21,7 @@ from typing import Any
 from refurb.errors import RefurbError, Refused
 from refurb.i18n import _
 from refurb.runner import CommandResult, Runner
+from refurb.wipe import hidden as hidden_areas
 from refurb.wipe.blockio import (
     CHUNK,
     VANISHED_ERRNOS,
@@ -38,7 +39,6 @@ from refurb.wipe.blockio import (
     still_answers,
     write_all,
 )
-from refurb.wipe import hidden as hidden_areas
 from refurb.wipe.discovery import Confirmation, Disk, check_same_disk, confirmation_for
 from refurb.wipe.hidden import HiddenArea
 from refurb.wipe.patterns import AesCtrPattern, ZeroPattern, make_pattern
@@ -299,6 +299,16 @@ def hidden_notes(hidden: HiddenArea) -> list[str]:
     return notes
 
 
+def consent_to_unlock(plan: DiskPlan, *, restore: bool) -> None:
+    """The operator agreed (at the prompt) to lift this disk's HPA for the erasure."""
+    hidden = plan.hidden
+    if hidden is None or not hidden.hpa_sectors or hidden.unlock:
+        return
+    old = hidden_notes(hidden)
+    hidden.unlock, hidden.restore = True, restore
+    plan.notes = [n for n in plan.notes if n not in old] + hidden_notes(hidden)
+
+
 def _plan_method(
     disk: Disk, options: WipeOptions, runner: DiskRunner, firmware: Any | None
 ) -> DiskPlan:
@@ -544,9 +554,13 @@ class DiskEraser:
                 return self._firmware()
             return self._overwrite()
         finally:
-            if hidden is not None and hidden.unlocked and hidden.restore:
-                if hidden_areas.put_back(hidden, self.runner):
-                    self._resized((hidden.current_sectors or 0) * hidden.sector_size)
+            if (
+                hidden is not None
+                and hidden.unlocked
+                and hidden.restore
+                and hidden_areas.put_back(hidden, self.runner)
+            ):
+                self._resized((hidden.current_sectors or 0) * hidden.sector_size)
 
     def _resized(self, size: int) -> None:
         """The drive now shows ``size`` bytes: have the kernel read its capacity again and
