@@ -78,7 +78,7 @@ def _pick(data: Mapping[str, Any] | None, *keys: str) -> Any:
 
 
 def _disk_key(disk: Mapping[str, Any]) -> str:
-    from refurb.projection import disk_key
+    from refurb.disks import disk_key
 
     return disk_key(disk)
 
@@ -250,9 +250,9 @@ def _not_erased(disk: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _own_disk(disk: Mapping[str, Any]) -> bool:
-    from refurb.projection import _real_disks
+    from refurb.disks import is_internal
 
-    return bool(_real_disks({"disks": [dict(disk)]}))
+    return is_internal(disk)
 
 
 def disks_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -273,8 +273,8 @@ def disks_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any
             probe = payload.get("probe") if isinstance(payload.get("probe"), Mapping) else {}
             probed = {}
             for disk in probe.get("disks") or []:
-                # The same rule as the device's own disk list (refurb show, readiness): USB and
-                # removable media, such as the stick the laptop was booted from, are not its own.
+                # The same rule as the device's own disk list (refurb show, readiness): the
+                # medium refurb runs from, removable media and USB disks are not its own.
                 if isinstance(disk, Mapping) and _own_disk(disk):
                     probed[_disk_key(disk)] = disk
             continue
@@ -507,15 +507,9 @@ def result_sentence(result: str, disks: Iterable[Mapping[str, Any]] = ()) -> str
 
 
 def _size(value: Any) -> str:
-    if not isinstance(value, int | float) or value <= 0:
-        return "?"
-    units = ["B", "kB", "MB", "GB", "TB"]
-    size = float(value)
-    unit = 0
-    while size >= 1000 and unit < len(units) - 1:
-        size /= 1000
-        unit += 1
-    return f"{size:.0f} {units[unit]}" if size >= 10 else f"{size:.1f} {units[unit]}"
+    from refurb.units import disk_size
+
+    return disk_size(value)
 
 
 def verification_text(v: Mapping[str, Any] | None) -> str:

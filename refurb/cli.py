@@ -180,7 +180,7 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, grade, init, intake, label, os_, wipe
+    from refurb.commands import admin, device, grade, init, intake, label, loans, os_, wipe
     from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
@@ -195,6 +195,9 @@ def _register() -> None:
     app.command("probe", help=probe_cmd.HELP)(probe_cmd.probe)
     app.add_typer(grade.app, name="grade")
     app.add_typer(os_.app, name="os")
+    app.add_typer(loans.partner_app, name="partner")
+    app.add_typer(loans.loan_app, name="loan")
+    app.command("handout", help=loans.HANDOUT_HELP)(loans.handout)
 
 
 _register()

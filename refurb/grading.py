@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from refurb import disks as disk_model
+from refurb import units
 from refurb.errors import InvalidInput
 from refurb.i18n import _
+from refurb.specs import battery_health_pct
 
 DATA_DIR = Path(__file__).parent / "data"
 PROFILES_FILE = "profiles.toml"
@@ -31,6 +34,8 @@ AREAS = ("specs", "storage", "battery", "cosmetic", "function")
 ANSWERS = ("ok", "worn", "faulty", "missing", "not_checked")
 ANSWER_KEYS = {"o": "ok", "w": "worn", "f": "faulty", "m": "missing", "n": "not_checked"}
 COSMETIC = "cosmetic"
+# The kinds of device a check is asked for unless its [checks.X] says `kinds = [...]`.
+DEFAULT_CHECK_KINDS = ("laptop", "desktop")
 
 # Chassis types (DMI) that have no battery by design: the battery area does not apply.
 _NO_BATTERY_CHASSIS = {
@@ -64,6 +69,14 @@ def _check_labels() -> dict[str, str]:
         "usb": _("USB ports"),
         "hinges": _("hinges"),
         "case": _("case"),
+        "touchscreen": _("touchscreen"),
+        "buttons": _("buttons"),
+        "charging": _("charging"),
+        "battery_life": _("battery life"),
+        "power": _("power"),
+        "panel": _("panel (backlight, colours)"),
+        "dead_pixels": _("dead pixels"),
+        "cables": _("cables"),
         COSMETIC: _("cosmetic condition"),
     }
 
@@ -290,6 +303,7 @@ _CHECK_SCHEMA = {
         else _('expected "function" or "cosmetic", got {value!r}').format(value=v)
     ),
     "label": _want_str,
+    "kinds": _want_strs,
     "worn": _want_grade,
     "faulty": _want_grade,
     "missing": _want_grade,
@@ -390,6 +404,7 @@ class CheckRule:
     area: str
     grades: dict[str, str]  # answer -> grade cap (ok is A)
     label: str | None = None
+    kinds: tuple[str, ...] = DEFAULT_CHECK_KINDS
 
     def display(self) -> str:
         return self.label or _check_labels().get(self.name, self.name)
@@ -433,6 +448,7 @@ class Rules:
     os: dict[str, dict[str, Any]]
     cpu_rules: list[CpuRule]
     sources: list[Path] = field(default_factory=list)
+    kind: str = "laptop"
 
     def profile(self, name: str | None) -> Profile:
         """The named profile (or the default); an unknown name lists the known ones."""
@@ -447,8 +463,11 @@ class Rules:
         )
 
 
-def load_rules(config_dir: Path | None = None) -> Rules:
-    """The shipped rules, with the site's ``profiles.toml`` / ``cpu_generations.toml`` over them."""
+def load_rules(config_dir: Path | None = None, kind: str = "laptop") -> Rules:
+    """The shipped rules, with the site's ``profiles.toml`` / ``cpu_generations.toml`` over them.
+
+    ``checks`` holds the checks asked for ``kind`` (a laptop unless said otherwise).
+    """
     shipped = _read_toml(DATA_DIR / PROFILES_FILE)
     sources = [shipped]
     site_path = config_dir / PROFILES_FILE if config_dir is not None else None
@@ -477,7 +496,8 @@ def load_rules(config_dir: Path | None = None) -> Rules:
         grades = {"ok": "A"}
         for answer in ("worn", "faulty", "missing"):
             grades[answer] = str(raw.get(answer, {"worn": "B"}.get(answer, "D"))).upper()
-        checks[name] = CheckRule(name, raw["area"], grades, raw.get("label"))
+        kinds = tuple(raw.get("kinds", DEFAULT_CHECK_KINDS))
+        checks[name] = CheckRule(name, raw["area"], grades, raw.get("label"), kinds)
 
     base_grades = {k: v for k, v in merged.get("grades", {}).items()}
     missing = [k for k in _GRADES_SCHEMA if k not in base_grades]
@@ -526,10 +546,11 @@ def load_rules(config_dir: Path | None = None) -> Rules:
     return Rules(
         profiles,
         default,
-        checks,
+        {name: rule for name, rule in checks.items() if kind in rule.kinds},
         os_specs,
         load_cpu_rules(config_dir),
         [s.path for s in sources],
+        kind,
     )
 
 
@@ -630,7 +651,7 @@ class Facts:
     main_disk: dict[str, Any] | None
     storage_kind: str | None  # "ssd" | "hdd" | None
     batteries: list[dict[str, Any]]
-    battery_pct: float | None  # worst battery's health
+    battery_pct: float | None  # the batteries' pooled health (refurb.specs)
     battery_expected: bool
     tpm: str | None
     secure_boot: bool | None  # True on, False off/absent, None unknown
@@ -661,17 +682,6 @@ def _disk_kind(disk: Mapping[str, Any]) -> str | None:
     if rotational is False:
         return "ssd"
     return None
-
-
-def _battery_health(bat: Mapping[str, Any]) -> float | None:
-    pct = _num(bat.get("health_pct"))
-    if pct is None:
-        design, full = _num(bat.get("design_wh")), _num(bat.get("full_wh"))
-        if design and full is not None and design > 0:
-            pct = 100.0 * full / design
-    if pct is None:
-        return None
-    return max(0.0, min(pct, 100.0))  # new cells often report a little over 100 %
 
 
 def _secure_boot(value: Any) -> tuple[bool | None, bool | None]:
@@ -745,18 +755,12 @@ def facts_from_probe(probe: Mapping[str, Any], cpu_rules: Iterable[CpuRule]) -> 
         estimated = True
 
     raw_disks = probe.get("disks") if isinstance(probe.get("disks"), list) else []
-    disks = [
-        d
-        for d in raw_disks
-        if isinstance(d, Mapping)
-        and str(d.get("protocol") or "").upper() != "USB"
-        and not d.get("removable")
-    ]
+    disks = [d for d in raw_disks if isinstance(d, Mapping) and disk_model.is_internal(d)]
     main = max(disks, key=lambda d: _num(d.get("size_bytes")) or 0, default=None)
 
     raw_bats = probe.get("batteries") if isinstance(probe.get("batteries"), list) else []
     batteries = [b for b in raw_bats if isinstance(b, Mapping)]
-    healths = [h for h in (_battery_health(b) for b in batteries) if h is not None]
+    battery_pct = battery_health_pct(batteries)
     chassis = str(system.get("chassis_type") or "").strip().lower()
 
     model = cpu.get("model") if isinstance(cpu.get("model"), str) else None
@@ -782,7 +786,7 @@ def facts_from_probe(probe: Mapping[str, Any], cpu_rules: Iterable[CpuRule]) -> 
         main_disk=dict(main) if main is not None else None,
         storage_kind=_disk_kind(main) if main is not None else None,
         batteries=[dict(b) for b in batteries],
-        battery_pct=round(min(healths), 1) if healths else None,
+        battery_pct=battery_pct,
         battery_expected=chassis not in _NO_BATTERY_CHASSIS,
         tpm=_tpm_version(probe.get("tpm")),
         secure_boot=enabled,
@@ -835,8 +839,10 @@ def fmt_num(value: float | None) -> str:
 
 
 def _gb(size_bytes: Any) -> float | None:
-    size = _num(size_bytes)
-    return round(size / 1e9, 1) if size else None
+    """A disk's size in GB as it was sold (``refurb.units``): what the label says, and what the
+    makers' requirements (Windows 11's "64 GB") mean."""
+    size = units.sold_gb(_num(size_bytes))
+    return round(size, 1) if size else None
 
 
 def disk_name(disk: Mapping[str, Any]) -> str:
@@ -1149,7 +1155,8 @@ def _requirement_misses(
         if answer not in ("ok", "worn"):
             miss.append(
                 _("{check}: {answer}").format(
-                    check=rules.checks[check].display(), answer=answer_label(answer)
+                    check=rules.checks[check].display() if check in rules.checks else check,
+                    answer=answer_label(answer),
                 )
             )
     if req.get("windows11") and win11.get("ready") is not True:
@@ -1505,6 +1512,36 @@ def grade_device(
     )
 
 
+def grade_answers_only(answers: Mapping[str, str], rules: Rules) -> GradeResult:
+    """Grade a device refurb cannot probe (a screen, a tablet, a phone) on its checks alone:
+    the cosmetic and function areas; the probe's areas say they do not apply."""
+    full_answers = complete_answers(answers, rules)
+    g = rules.profile(None).grades
+    findings = [f for f in _grade_answers(full_answers, rules, g) if f.grade != "A"]
+    areas: dict[str, dict[str, Any]] = {}
+    for area in AREAS:
+        if area in ("cosmetic", "function"):
+            mine = [f for f in findings if f.area == area]
+            areas[area] = {"grade": worst(f.grade for f in mine), "reasons": [f.text for f in mine]}
+        else:
+            areas[area] = {"grade": None, "reasons": [_("not graded for this kind of device")]}
+    grade = worst(a["grade"] for a in areas.values())
+    ordered = sorted(findings, key=lambda f: (-GRADES.index(f.grade), AREAS.index(f.area)))
+    reasons = [f.text for f in ordered] or [_("no problems found: every check is ok")]
+    return GradeResult(
+        grade=grade,
+        profile=rules.kind,
+        profiles=[],
+        reasons=reasons,
+        findings=ordered,
+        areas=areas,
+        suitability={},
+        answers=full_answers,
+        windows11={},
+        linux={},
+    )
+
+
 def latest_probe(events: Iterable[Any]) -> dict[str, Any] | None:
     """The probe dict of the newest ``probe`` event (events oldest first), or None."""
     found = None
@@ -1550,7 +1587,9 @@ def describe_requirements(profile: Profile, rules: Rules) -> list[str]:
     if "cpu_year" in req:
         out.append(_("processor from {n} or newer").format(n=fmt_num(req["cpu_year"])))
     if req.get("checks"):
-        names = ", ".join(rules.checks[c].display() for c in req["checks"])
+        names = ", ".join(
+            rules.checks[c].display() if c in rules.checks else c for c in req["checks"]
+        )
         out.append(_("working: {names}").format(names=names))
     if req.get("windows11"):
         out.append(_("ready for Windows 11"))

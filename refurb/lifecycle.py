@@ -23,6 +23,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Reached only through the loan book (refurb/loans.py), whose events set them.
+LOAN_BOOK_STATUSES = ("on_loan", "handed_out")
+
+
 def check_move(state: dict[str, Any], target: str) -> None:
     """Raise Refused (saying why) unless the device may move to ``target``."""
     if target not in STATUSES:
@@ -34,6 +38,17 @@ def check_move(state: dict[str, Any], target: str) -> None:
     asset = state.get("asset_id", "")
     if target == current:
         raise Refused(_("{asset} is already {status}").format(asset=asset, status=current))
+    if target in LOAN_BOOK_STATUSES or current == "on_loan":
+        # The loan book keeps who has the device and until when: a bare status would lose that.
+        raise Refused(
+            _("{asset} cannot move from {old} to {new} by hand").format(
+                asset=asset, old=current, new=target
+            ),
+            _(
+                "lend, hand out and take back with refurb loan out, refurb handout,"
+                " refurb loan return"
+            ),
+        )
     allowed = TRANSITIONS.get(current, ())
     if target not in allowed:
         hint = (

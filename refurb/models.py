@@ -46,6 +46,7 @@ class Device(SQLModel, table=True):
 
     asset_id: str = Field(primary_key=True, max_length=20)
     status: str = Field(default="intake", index=True, max_length=20)
+    kind: str = Field(default="laptop", index=True, max_length=20)
     serial: str | None = Field(default=None, index=True, max_length=120)
     manufacturer: str | None = Field(default=None, max_length=120)
     model: str | None = Field(default=None, max_length=200)
@@ -65,6 +66,7 @@ class Device(SQLModel, table=True):
     erasure_method: str | None = Field(default=None, max_length=80)
     probed_at: str | None = Field(default=None, max_length=40)
     labelled_at: str | None = Field(default=None, max_length=40)
+    reset_at: str | None = Field(default=None, max_length=40)
     specs: str | None = Field(default=None, sa_column=Column(Text))
     disks: str | None = Field(default=None, sa_column=Column(Text))
     created_at: str = Field(max_length=40)
@@ -101,3 +103,49 @@ class StationCode(SQLModel, table=True):
 
     code: int = Field(primary_key=True)
     workstation: str = Field(max_length=36)
+
+
+class Partner(SQLModel, table=True):
+    """A partner organisation that lends or hands out devices: projected from partner events."""
+
+    __tablename__ = "partners"
+
+    id: str = Field(primary_key=True, max_length=20)
+    name: str = Field(max_length=200)
+    contact: str | None = Field(default=None, max_length=200)
+    lang: str = Field(default="nl", max_length=5)
+    created_at: str = Field(max_length=40)
+
+
+class Loan(SQLModel, table=True):
+    """One loan or hand-out of a device to a partner: projected from the loan events."""
+
+    __tablename__ = "loans"
+    __table_args__ = (Index("ix_loans_asset_returned", "asset_id", "returned_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    asset_id: str = Field(max_length=20)
+    partner_id: str = Field(index=True, max_length=20)
+    kind: str = Field(max_length=10)  # "loan" or "handout"
+    programme: str | None = Field(default=None, max_length=200)
+    ref_digest: str | None = Field(default=None, max_length=64)
+    out_at: str = Field(max_length=40)
+    due: str | None = Field(default=None, index=True, max_length=10)
+    returned_at: str | None = Field(default=None, max_length=40)
+    condition: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    ref_purged_at: str | None = Field(default=None, max_length=40)
+
+
+class LoanRef(SQLModel, table=True):
+    """The partner's reference for the person, outside the hashed log so it can be purged.
+
+    The loan event holds only ``sha256(salt + ref)``; dropping this row (``loan purge``) leaves
+    the event, its hash chain and the loan counts intact and the reference unrecoverable.
+    """
+
+    __tablename__ = "loan_refs"
+
+    loan_id: str = Field(primary_key=True, max_length=36)
+    ref: str = Field(max_length=120)
+    salt: str = Field(max_length=64)

@@ -250,8 +250,33 @@ def build_record(
     notes: str | None = None,
     iso: Mapping[str, Any] | None = None,
     running: Mapping[str, Any] | None = None,
+    factory_reset: bool = False,
 ) -> dict[str, Any]:
-    """The ``os_install`` event payload; options given win over what os-release says."""
+    """The ``os_install`` event payload; options given win over what os-release says.
+
+    ``factory_reset``: a tablet or phone reset to its maker's system (Android, iPadOS...); the
+    system's name and version are then optional.
+    """
+    if factory_reset:
+        if iso is not None or running is not None:
+            raise InvalidInput(
+                _(
+                    "--factory-reset records a reset to the maker's system:"
+                    " no --iso or --from-running"
+                )
+            )
+        return {
+            "factory_reset": True,
+            "image": _clean(image),
+            "version": _clean(version),
+            "edition": _clean(edition),
+            "licence": None,
+            "sha256": None,
+            "iso": None,
+            "sums_checked": False,
+            "notes": (notes.strip() or None) if notes else None,
+            "from_running": False,
+        }
     if running is not None:
         image = image or running.get("image")
         version = version or running.get("version")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from refurb import disks as disk_model
 from refurb.errors import InvalidInput
 from refurb.i18n import _
 from refurb.parsers import (
@@ -33,6 +34,14 @@ from refurb.parsers import (
     os_release,
     smartctl,
     sysfs,
+)
+from refurb.specs import (  # noqa: F401  (re-exported: the probe's summary API)
+    cpu_name,
+    disk_health,
+    disk_kind,
+    screen_inches,
+    summary,
+    vendor_name,
 )
 
 if TYPE_CHECKING:
@@ -371,6 +380,10 @@ def _disks(src: Sources, warnings: list[str]) -> list[dict[str, Any]]:
         facts = smart.get(key) if key is not None else None
         if key is not None:
             used.add(key)
+        mmc = src.sys.get(f"sys/block/{name}/device/type")
+        entry = (
+            {**entry, "mmc_type": mmc.decode(errors="replace").strip() or None} if mmc else entry
+        )
         disk = _disk(name, entry, facts)
         disks.append(disk)
         _smart_warnings(src, disk, entry, key, facts, warnings)
@@ -403,12 +416,8 @@ def _smart_warnings(
     if disk is not None and disk["smart_passed"] is not None:
         warnings.extend(_prefixed(label, messages))
         return
-    if (
-        entry is not None
-        and entry["protocol"] == "USB"
-        and (entry["removable"] or entry["hotplug"])
-    ):
-        return  # a USB stick (the one refurb runs from): its health is nobody's question
+    if entry is not None and not disk_model.is_internal(entry):
+        return  # a USB stick, a card, the medium refurb runs from: not the laptop's own
     if disk is not None and any(disk[k] is not None for k in _SMART_KEYS):
         warnings.extend(_prefixed(label, messages))
         warnings.append(_("{disk}: SMART gives no overall health verdict").format(disk=name))
@@ -435,10 +444,12 @@ def _smart_warnings(
 
 
 def _disk(name: str, entry: dict[str, Any] | None, facts: dict[str, Any] | None) -> dict[str, Any]:
+    """One probe disk from its lsblk record and its smartctl facts (either may be missing)."""
     entry = entry or {}
     facts = facts or {}
-    usb = entry.get("protocol") == "USB" or bool(facts.get("usb_bridge"))
-    protocol = "USB" if usb else (facts.get("protocol") or entry.get("protocol"))
+    protocol = disk_model.with_smart(
+        entry.get("protocol"), facts.get("protocol"), bool(facts.get("usb_bridge"))
+    )
     rotational = facts.get("rotational")
     if rotational is None and entry.get("transport"):
         rotational = entry.get("rotational")
@@ -450,8 +461,13 @@ def _disk(name: str, entry: dict[str, Any] | None, facts: dict[str, Any] | None)
         "serial": clean.serial(facts.get("serial")) or clean.serial(entry.get("serial")),
         "size_bytes": entry.get("size_bytes") or facts.get("capacity_bytes"),
         "protocol": protocol,
+        "transport": entry.get("transport") or ("usb" if facts.get("usb_bridge") else None),
         "rotational": rotational,
-        "removable": bool(entry.get("removable") or entry.get("hotplug")) if entry else usb,
+        "removable": bool(entry.get("removable")),
+        "hotplug": bool(entry.get("hotplug")),
+        "live_medium": bool(entry.get("live_medium")),
+        "mmc_type": entry.get("mmc_type"),
+        "children": [c["name"] for c in entry.get("children") or []],
         "smart_passed": facts.get("smart_passed"),
         "power_on_hours": facts.get("power_on_hours"),
         "reallocated_sectors": facts.get("reallocated_sectors"),
@@ -701,6 +717,9 @@ def _read_sys(root: Path) -> tuple[dict[str, bytes], bool]:
     for name in _listdir(root / "sys/class/tpm"):
         for leaf in ("tpm_version_major", "caps"):
             take(f"sys/class/tpm/{name}/{leaf}")
+    for name in _listdir(root / "sys/block"):
+        if name.startswith("mmcblk"):
+            take(f"sys/block/{name}/device/type")  # "MMC" (eMMC) or "SD" (a card)
     take(EFI_MARKER)
     take(SECURE_BOOT_VAR)
     take(CPU_MAX_FREQ)
@@ -986,231 +1005,11 @@ def probe_from_dir(folder: Path | str) -> dict[str, Any]:
     return probe
 
 
-# -- the summary other commands show (show, labels, grading) --------------------------------------
-
-_VENDOR_NAMES = (
-    ("lenovo", "Lenovo"),
-    ("dell", "Dell"),
-    ("hewlett-packard", "HP"),
-    ("hp", "HP"),
-    ("asustek", "ASUS"),
-    ("asus", "ASUS"),
-    ("acer", "Acer"),
-    ("fujitsu", "Fujitsu"),
-    ("toshiba", "Toshiba"),
-    ("dynabook", "Dynabook"),
-    ("apple", "Apple"),
-    ("microsoft", "Microsoft"),
-    ("samsung", "Samsung"),
-    ("sony", "Sony"),
-    ("medion", "Medion"),
-    ("micro-star", "MSI"),
-    ("gigabyte", "Gigabyte"),
-    ("huawei", "Huawei"),
-    ("panasonic", "Panasonic"),
-    ("lg electronics", "LG"),
-    ("google", "Google"),
-    ("razer", "Razer"),
-    ("framework", "Framework"),
-    ("packard bell", "Packard Bell"),
-    ("getac", "Getac"),
-    ("chuwi", "Chuwi"),
-    ("xiaomi", "Xiaomi"),
-)
-_GENERIC_MAKERS = frozenset({"notebook", "laptop", "notebook pc", "computer", "portable"})
-# Panel sizes as sold; a diagonal measured from the panel's millimetres snaps to these.
-_PANEL_INCHES = (
-    10.1, 10.6, 11.6, 12.0, 12.1, 12.3, 12.5, 13.0, 13.3, 13.4, 13.5, 14.0, 14.1, 14.5,
-    15.0, 15.4, 15.6, 16.0, 16.1, 17.0, 17.3, 18.4,
-)  # fmt: skip
-
-
-def vendor_name(manufacturer: str | None) -> str | None:
-    """The short brand people use: "LENOVO" -> "Lenovo", "ASUSTeK COMPUTER INC." -> "ASUS".
-
-    Clevo and other white-label boards say only "Notebook" (or "Laptop"): no brand, so None, or
-    the label would read "Notebook NL40_50GU".
-    """
-    if not manufacturer:
-        return None
-    low = manufacturer.lower()
-    if low.strip(" .") in _GENERIC_MAKERS:
-        return None
-    for prefix, name in _VENDOR_NAMES:
-        if low == prefix or low.startswith((prefix + " ", prefix + ",", prefix + ".")):
-            return name
-        if prefix not in ("hp", "asus", "lg electronics") and low.startswith(prefix):
-            return name
-    return manufacturer
-
-
-def cpu_name(model: str | None) -> str | None:
-    """A processor name fit for a label: "Intel(R) Core(TM) i5-6200U CPU @ 2.30GHz" ->
-    "Intel Core i5-6200U"; "AMD Ryzen 5 3500U with Radeon Vega Mobile Gfx" -> "AMD Ryzen 5 3500U".
-    """
-    if not model:
-        return None
-    name = re.sub(r"\((R|TM|tm|r)\)", "", model)
-    name = re.sub(r"\s*@\s*[\d.]+\s*[GM]Hz.*$", "", name)
-    name = re.sub(r"\s+(?:with|w/)\s*Radeon.*$", "", name, flags=re.I)
-    name = re.sub(r"\bCore2\b", "Core 2", name)
-    name = re.sub(r",\s*\d+\s+COMPUTE CORES.*$", "", name, flags=re.I)
-    name = re.sub(r"\b(CPU|Processor)\b", "", name)
-    name = re.sub(r"^\d+th Gen\s+", "", name.strip())
-    name = re.sub(r"\s+\d+-Core$", "", name.strip())
-    return " ".join(name.split()) or model
-
-
-def disk_health(disk: dict[str, Any]) -> tuple[str, list[str]]:
-    """``("good" | "worn" | "failing" | "unknown", reasons)`` from a probe disk's SMART facts."""
-    reasons: list[str] = []
-    flags = set(disk.get("smart_flags") or [])
-    failing = disk.get("smart_passed") is False or "failing" in flags
-    if disk.get("smart_passed") is False:
-        reasons.append(_("SMART overall health: FAILED"))
-    elif "failing" in flags:
-        reasons.append(_("smartctl says the disk is failing"))
-    if "prefail_at_threshold" in flags:
-        failing = True
-        reasons.append(_("a pre-failure attribute is at its threshold"))
-    worn = False
-    for key, template in (
-        ("reallocated_sectors", _("{n} reallocated sectors")),
-        ("pending_sectors", _("{n} pending sectors")),
-        ("nvme_media_errors", _("{n} media errors")),
-    ):
-        value = disk.get(key)
-        if isinstance(value, int) and value > 0:
-            worn = True
-            reasons.append(template.format(n=value))
-    used = disk.get("nvme_percentage_used")
-    if isinstance(used, int) and used >= 80:
-        worn = True
-        reasons.append(_("{n}% of its rated writes used").format(n=used))
-    if "past_threshold" in flags:
-        worn = True
-        reasons.append(_("an attribute was at its threshold in the past"))
-    if failing:
-        return "failing", reasons
-    if worn:
-        return "worn", reasons
-    if disk.get("smart_passed") is True:
-        return "good", reasons
-    return "unknown", reasons
-
-
-def disk_kind(disk: dict[str, Any]) -> str | None:
-    """ "NVMe SSD", "SSD", "HDD" or "eMMC"."""
-    if disk.get("protocol") == "NVMe":
-        return "NVMe SSD"
-    if disk.get("protocol") == "MMC":
-        return "eMMC"
-    if disk.get("rotational") is True:
-        return "HDD"
-    if disk.get("rotational") is False:
-        return "SSD"
-    return None
-
-
-def screen_inches(display: dict[str, Any]) -> float | None:
-    """The panel's marketed size: from its millimetres when they agree with the centimetres
-    (snapped to a size panels are sold in), else the whole-centimetre diagonal."""
-    size_mm = display.get("size_mm")
-    cm_diagonal = display.get("diagonal_inches")
-    if isinstance(size_mm, list) and len(size_mm) == 2 and all(isinstance(v, int) for v in size_mm):
-        inches = (size_mm[0] ** 2 + size_mm[1] ** 2) ** 0.5 / 25.4
-        agrees = cm_diagonal is None or abs(inches - cm_diagonal) <= 1.0
-        if 7 <= inches <= 25 and agrees:
-            nearest = min(_PANEL_INCHES, key=lambda s: abs(s - inches))
-            return nearest if abs(nearest - inches) <= 0.1 else round(inches, 1)
-    return cm_diagonal
-
-
-def summary(probe: dict[str, Any]) -> dict[str, Any]:
-    """The few facts a person looks for, from a ``refurb.probe/1`` dict.
-
-    Keys: ``manufacturer, model, name, serial, cpu, cpu_cores, cpu_threads, ram_bytes,
-    ram_from_modules, disks[] (name, model, serial, size_bytes, kind, health, reasons),
-    storage_bytes, battery_health_pct, battery_count, screen, screen_inches, screen_resolution,
-    warnings``. USB and removable disks (the boot stick) are left out of ``disks``.
-    """
-    system = probe.get("system") or {}
-    cpu = probe.get("cpu") or {}
-    memory = probe.get("memory") or {}
-    vendor = vendor_name(system.get("manufacturer"))
-    model = system.get("model")
-    if model and vendor and not model.lower().startswith(vendor.lower()):
-        name = f"{vendor} {model}"
-    else:
-        name = model or vendor
-
-    disks = []
-    for disk in probe.get("disks") or []:
-        if disk.get("protocol") == "USB" or disk.get("removable"):
-            continue
-        health, reasons = disk_health(disk)
-        disks.append(
-            {
-                "name": disk.get("name"),
-                "model": disk.get("model"),
-                "serial": disk.get("serial"),
-                "size_bytes": disk.get("size_bytes"),
-                "kind": disk_kind(disk),
-                "health": health,
-                "reasons": reasons,
-            }
-        )
-    sizes = [d["size_bytes"] for d in disks if d["size_bytes"]]
-
-    batteries = probe.get("batteries") or []
-    design = sum(b.get("design_wh") or 0 for b in batteries)
-    full = sum(b.get("full_wh") or 0 for b in batteries)
-    if design > 0 and all(b.get("design_wh") and b.get("full_wh") is not None for b in batteries):
-        battery_health: float | None = round(100 * full / design, 1)
-    else:
-        known = [b["health_pct"] for b in batteries if b.get("health_pct") is not None]
-        battery_health = min(known) if known else None
-
-    displays = probe.get("displays") or []
-    internal = [d for d in displays if _INTERNAL.search(d.get("connector") or "")]
-    panel = internal[0] if internal else (displays[0] if len(displays) == 1 else None)
-    inches = screen_inches(panel) if panel else None
-    resolution = panel.get("native_resolution") if panel else None
-    screen = None
-    if inches or resolution:
-        screen = " ".join(p for p in (f'{inches:g}"' if inches else None, resolution) if p)
-
-    installed = memory.get("installed_bytes")
-    return {
-        "manufacturer": vendor,
-        "model": model,
-        "name": name,
-        "serial": system.get("serial"),
-        "cpu": cpu_name(cpu.get("model")),
-        "cpu_cores": cpu.get("cores"),
-        "cpu_threads": cpu.get("threads"),
-        "ram_bytes": installed or memory.get("usable_bytes"),
-        "ram_from_modules": bool(installed),
-        "disks": disks,
-        "storage_bytes": sum(sizes) if sizes else None,
-        "battery_health_pct": battery_health,
-        "battery_count": len(batteries),
-        "screen": screen,
-        "screen_inches": inches,
-        "screen_resolution": resolution,
-        "warnings": len(probe.get("warnings") or []),
-    }
-
-
 # -- recording a probe on an asset ----------------------------------------------------------------
 
 
 def _internal_disk_serials(probe: dict[str, Any]) -> list[str]:
-    return [
-        d["serial"]
-        for d in probe.get("disks") or []
-        if d.get("serial") and d.get("protocol") != "USB" and not d.get("removable")
-    ]
+    return [d["serial"] for d in disk_model.own_probe_disks(probe) if d.get("serial")]
 
 
 def find_asset(store: Any, probe: dict[str, Any]) -> tuple[Any, str | None]:

@@ -6,20 +6,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
+from refurb.disks import disk_key, own_probe_disks
 from refurb.i18n import _
+from refurb.specs import storage_text, summary
 
 STEP_KINDS = {"probe", "wipe_started", "wipe", "os_install", "grade"}
-INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
+INTAKE_FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location", "kind")
 ERASED = "erased"
+# Loan events change the device; partner events concern no device (refurb/loans.py folds both).
+LOAN_KINDS = {"loan_out", "handout", "loan_return", "loan_extend", "loan_purge"}
+PARTNER_KINDS = {"partner"}
 
 
 def new_state(asset_id: str, at: str) -> dict[str, Any]:
     return {
         "asset_id": asset_id,
         "status": "intake",
+        "kind": "laptop",
         "created_at": at,
         "updated_at": at,
         "event_count": 0,
@@ -28,41 +33,10 @@ def new_state(asset_id: str, at: str) -> dict[str, Any]:
     }
 
 
-def _gib(n: int | None) -> str:
-    if not n:
-        return "?"
-    gb = n / 1e9
-    return f"{gb:.0f} GB" if gb >= 10 else f"{gb:.1f} GB"
-
-
-def _real_disks(probe: dict[str, Any]) -> list[dict[str, Any]]:
-    """The laptop's own disks: USB and removable media (the boot stick) are not the device's."""
-    return [
-        d for d in probe.get("disks") or [] if d.get("protocol") != "USB" and not d.get("removable")
-    ]
-
-
-def disk_key(disk: Mapping[str, Any]) -> str:
-    """How a disk is known across probes, wipes and certificates: its serial, else its name.
-
-    Only virtual and loop devices lack a serial; their kernel name is the best there is.
-    """
-    serial = disk.get("serial") or disk.get("serial_number")
-    if serial:
-        return str(serial).strip()
-    name = disk.get("name") or disk.get("path") or disk.get("device") or "?"
-    return "dev:" + str(name).rsplit("/", 1)[-1]
-
-
 def specs_from_probe(probe: dict[str, Any]) -> dict[str, Any]:
-    """The facts a person reads on a label or in a stock list (``refurb.probe.summary``)."""
-    from refurb.probe import summary
-
+    """The facts a person reads on a label or in a stock list (``refurb.specs.summary``)."""
     specs = summary(probe)
-    specs["storage"] = (
-        ", ".join(f"{_gib(d.get('size_bytes'))} {d.get('kind') or 'disk'}" for d in specs["disks"])
-        or None
-    )
+    specs["storage"] = storage_text(specs["disks"])
     specs["system_serial"] = specs.get("serial")
     return specs
 
@@ -106,7 +80,7 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
         s["serial"] = s.get("serial") or specs.get("system_serial")
         old = s["disks"]
         fresh: dict[str, dict[str, Any]] = {}
-        for d in _real_disks(probe):
+        for d in own_probe_disks(probe):
             key = disk_key(d)
             entry = dict(old.get(key) or {})
             entry.update(
@@ -146,7 +120,17 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
                 s["status"] = "quarantine"
     elif kind == "os_install":
         name = " ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
-        s["os"] = name or None
+        if payload.get("factory_reset"):
+            s["reset_at"] = at
+            s["os"] = name or s.get("os")
+        else:
+            s["os"] = name or None
+    elif kind == "loan_out":
+        s["status"] = "on_loan"
+    elif kind == "handout":
+        s["status"] = "handed_out"
+    elif kind == "loan_return":
+        _back_from_loan(s)
     elif kind == "grade":
         s["grade"] = payload.get("grade")
     elif kind == "label":
@@ -157,6 +141,18 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
     summary, erased_at, method = _erasure_summary(s["disks"])
     s["erasure"], s["erased_at"], s["erasure_method"] = summary, erased_at, method
     return s
+
+
+def _back_from_loan(s: dict[str, Any]) -> None:
+    """A returned device held someone's data and was handled: erase and check it again."""
+    s["status"] = "in_progress"
+    for disk in s["disks"].values():
+        disk["erasure"] = "pending"
+        disk["erased_at"] = None
+        disk["method"] = None
+    s["os"] = None
+    s["reset_at"] = None
+    s["grade"] = None
 
 
 def erasure_word(state: str) -> str:
@@ -174,23 +170,7 @@ def erasure_word(state: str) -> str:
 
 
 def missing_for_ready(state: dict[str, Any]) -> list[str]:
-    """What a device still lacks before it may be `ready`, in words a volunteer understands."""
-    missing = []
-    if not state.get("probed_at"):
-        missing.append(_("a hardware probe (refurb probe --save)"))
-    disks = state.get("disks") or {}
-    if state.get("probed_at") and not disks:
-        missing.append(_("a probe that found the internal disk"))
-    for key, d in disks.items():
-        if d.get("erasure") != ERASED:
-            label = d.get("name") or key
-            missing.append(
-                _("erasure of disk {disk} ({state})").format(
-                    disk=label, state=erasure_word(d.get("erasure") or "pending")
-                )
-            )
-    if not state.get("os"):
-        missing.append(_("an OS install record (refurb os record)"))
-    if not state.get("grade"):
-        missing.append(_("a grade (refurb grade)"))
-    return missing
+    """What a device still lacks before it may be `ready` (per kind: ``refurb.readiness``)."""
+    from refurb.readiness import missing
+
+    return missing(state, erasure_word)

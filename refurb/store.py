@@ -25,15 +25,16 @@ from refurb.errors import InvalidInput, NotFound, Refused, StoreError
 from refurb.i18n import _
 from refurb.lifecycle import check_move
 from refurb.models import Device, DeviceDisk, Event, StationCode, Workstation
-from refurb.projection import apply, missing_for_ready, new_state
+from refurb.projection import LOAN_KINDS, PARTNER_KINDS, apply, missing_for_ready, new_state
+from refurb.readiness import DEFAULT_KIND, check_kind
 
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002_loans"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
-INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
+INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location", "kind")
 
 
 def canonical_json(data: Any) -> str:
@@ -410,7 +411,13 @@ class Store:
         self.session.add(ev)
         return ev
 
-    def _project(self, device: Device | None, ev: Event, payload: dict[str, Any]) -> Device:
+    def _project(self, device: Device | None, ev: Event, payload: dict[str, Any]) -> Device | None:
+        if ev.kind in LOAN_KINDS or ev.kind in PARTNER_KINDS:
+            from refurb.loan_fold import project
+
+            project(self.session, ev, payload)
+            if ev.kind in PARTNER_KINDS:
+                return None  # a partner is no device
         if device is None:
             state = new_state(ev.asset_id, ev.created_at)
         else:
@@ -463,6 +470,20 @@ class Store:
             self._project(device, ev, payload)
         return ev
 
+    def append_subject(
+        self, subject_id: str, kind: str, payload: dict[str, Any], *, extra: Iterable[Any] = ()
+    ) -> Event:
+        """Append one event about something other than a device (a partner) or about a device
+        with rows that stay outside the hashed log (``extra``: a purgeable loan reference),
+        all in one transaction."""
+        with self._writing() as ws:
+            device = self.session.get(Device, subject_id)
+            ev = self._write_event(ws, subject_id, kind, payload)
+            self._project(device, ev, payload)
+            for row in extra:
+                self.session.add(row)
+        return ev
+
     def append_many(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> list[Event]:
         """Append events to many devices in one transaction: all of them, or none."""
         written: list[Event] = []
@@ -499,6 +520,14 @@ class Store:
                 payload = {k: _clean_text(fields.get(k)) for k in INTAKE_KEYS}
                 _check_lengths(payload, n + 1 if len(rows) > 1 else None)
                 payload["serial"] = serials[n]
+                try:
+                    payload["kind"] = check_kind(payload["kind"] or DEFAULT_KIND)
+                except InvalidInput as exc:
+                    if len(rows) > 1:
+                        exc.message = _("row {row}: {message}").format(
+                            row=n + 1, message=exc.message
+                        )
+                    raise
                 asset_id = self._next_asset_id(ws)
                 ev = self._write_event(ws, asset_id, "intake", payload)
                 created.append(self._project(None, ev, payload))
@@ -534,10 +563,18 @@ class Store:
         with self._writing():
             self.session.exec(text("DELETE FROM device_disks"))
             self.session.exec(text("DELETE FROM devices"))
+            self.session.exec(text("DELETE FROM loans"))  # loan_refs are no projection: kept
+            self.session.exec(text("DELETE FROM partners"))
             self.session.flush()
             states: dict[str, dict[str, Any]] = {}
             for ev in self.session.exec(select(Event).order_by(Event.seq)).scalars():
                 payload = json.loads(ev.payload)
+                if ev.kind in LOAN_KINDS or ev.kind in PARTNER_KINDS:
+                    from refurb.loan_fold import project
+
+                    project(self.session, ev, payload)
+                    if ev.kind in PARTNER_KINDS:
+                        continue
                 state = states.get(ev.asset_id) or new_state(ev.asset_id, ev.created_at)
                 states[ev.asset_id] = apply(state, ev.kind, payload, ev.created_at)
             for state in states.values():

@@ -59,7 +59,7 @@ def fixture_probe(
     probe = json.loads(json.dumps(probe, default=str))
     if internal:
         for disk in probe["disks"]:
-            disk.update(protocol="ATA", removable=False)
+            disk.update(protocol="ATA", removable=False, transport=None)
     if batteries is not None:
         probe["batteries"] = batteries
     probe.update(extra)

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from refurb import units
 from refurb.errors import InvalidInput
 from refurb.labels.data import (
     check_label_url,
     disk_summary,
-    human_bytes,
     label_data_from_device,
     model_line,
     qr_payload,
@@ -180,9 +180,9 @@ def test_short_cpu(raw: str | None, short: str) -> None:
 
 
 def test_sizes_and_models() -> None:
-    assert human_bytes(8 * 2**30) == "8 GB"
-    assert human_bytes(256_060_514_304, disk=True) == "256 GB"
-    assert human_bytes(None) == ""
+    assert units.memory_size(8 * 2**30) == "8 GB"
+    assert units.disk_size(256_060_514_304) == "256 GB"
+    assert units.memory_size(None, unknown="") == ""
     assert model_line("HP", "HP EliteBook 840 G3") == "HP EliteBook 840 G3"
     assert (
         disk_summary(
@@ -191,7 +191,7 @@ def test_sizes_and_models() -> None:
                 {"size_bytes": 16 * 10**9, "protocol": "USB"},
             ]
         )
-        == "512 GB NVMe"
+        == "512 GB NVMe SSD"
     )
 
 

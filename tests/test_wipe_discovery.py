@@ -85,6 +85,14 @@ def test_the_disk_refurb_runs_from_is_refused():
     assert codes(disks["loop2"]) == ["refurb_medium"]
 
 
+def test_the_disk_under_slash_is_the_system_even_where_no_mount_point_reads_slash():
+    """In a chroot or container the root file system's mount point is not "/"; st_dev still is."""
+    spare = find_node(LSBLK, "7:2")[0]
+    disks = by_name(assess(LSBLK, facts(root_devices={spare["maj:min"]}))[0])
+    assert codes(disks["loop2"]) == ["system"]
+    assert "/ on loop2" in disks["loop2"].blockers[0].message
+
+
 def test_a_live_medium_is_named_as_such():
     mountinfo = MOUNTINFO.replace("/media/refurb-usb", "/run/live/medium")
     data = json.loads(LSBLK.replace("/media/refurb-usb", "/run/live/medium"))

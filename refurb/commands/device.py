@@ -25,9 +25,9 @@ Example: refurb status RF-7K3QM-X4T2A ready
 
 
 def _size(n: int | None) -> str:
-    if not n:
-        return "—"
-    return f"{n / 2**30:.0f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+    from refurb.units import disk_size
+
+    return disk_size(n, unknown="—")
 
 
 def event_summary(kind: str, payload: dict[str, Any]) -> str:
@@ -60,6 +60,16 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
         }
         status = payload.get("status") or "failed"
         return _("{result}: {disk}").format(result=words.get(status, status), disk=label)
+    if kind == "os_install" and payload.get("factory_reset"):
+        return _("factory reset") + (
+            f": {' '.join(str(payload[k]) for k in ('image', 'version') if payload.get(k))}"
+            if payload.get("image")
+            else ""
+        )
+    if kind in ("loan_out", "handout", "loan_return", "loan_extend", "loan_purge", "partner"):
+        from refurb.commands.loans import loan_event_summary
+
+        return loan_event_summary(kind, payload)
     if kind == "os_install":
         return _("OS installed: {name}").format(
             name=" ".join(str(payload[k]) for k in ("image", "version") if payload.get(k))
@@ -94,6 +104,12 @@ def show(
         device = store.get_device(asset)
         state = store.live_state(device)
         events = store.events(device.asset_id)
+        loan = None
+        if state["status"] in ("on_loan", "handed_out"):
+            from refurb.loans import current
+
+            found = current(store, device.asset_id)
+            loan = found.to_dict() if found else None
     missing = missing_for_ready(state)
     timeline = [
         {
@@ -108,34 +124,46 @@ def show(
     ]
     if json_out:
         env.print_json(
-            {"device": _device_json(state), "missing_for_ready": missing, "events": timeline}
+            {
+                "device": _device_json(state),
+                "missing_for_ready": missing,
+                "loan": loan,
+                "events": timeline,
+            }
         )
         return
-    _render_device(env, state, missing, timeline)
+    _render_device(env, state, missing, timeline, loan)
 
 
 def _render_device(
-    env: Env, state: dict[str, Any], missing: list[str], timeline: list[dict[str, Any]]
+    env: Env,
+    state: dict[str, Any],
+    missing: list[str],
+    timeline: list[dict[str, Any]],
+    loan: dict[str, Any] | None = None,
 ) -> None:
     from rich.table import Table
 
     from refurb.projection import erasure_word
+    from refurb.specs import model_line
+    from refurb.units import memory_size
 
     out = env.out
-    title = " ".join(x for x in (state.get("manufacturer"), state.get("model")) if x) or _(
-        "unknown model"
-    )
+    title = model_line(state.get("manufacturer"), state.get("model")) or _("unknown model")
     out.print(f"[bold]{state['asset_id']}[/bold]  {title}  [cyan]{state['status']}[/cyan]")
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim")
     facts.add_column()
+    from refurb.readiness import kind_word
+
     rows = [
+        (_("Kind"), kind_word(state.get("kind"))),
         (_("Serial"), state.get("serial")),
         (_("Donor"), state.get("donor")),
         (_("Batch"), state.get("batch")),
         (_("Location"), state.get("location")),
         (_("CPU"), state.get("cpu")),
-        (_("Memory"), _size(state.get("ram_bytes")) if state.get("ram_bytes") else None),
+        (_("Memory"), memory_size(state["ram_bytes"]) if state.get("ram_bytes") else None),
         (_("Storage"), state.get("storage")),
         (
             _("Battery"),
@@ -145,6 +173,7 @@ def _render_device(
         (_("Erasure"), erasure_word(state["erasure"]) if state.get("erasure") else None),
         (_("OS"), state.get("os")),
         (_("Grade"), state.get("grade")),
+        (_("Loan"), _loan_line(loan) if loan else None),
         (_("Notes"), state.get("notes")),
     ]
     for label, value in rows:
@@ -175,6 +204,17 @@ def _render_device(
         when = item["at"][:16].replace("T", " ")
         table.add_row(when, item["actor"], event_summary(item["kind"], item["payload"]))
     out.print(table)
+
+
+def _loan_line(loan: dict[str, Any]) -> str:
+    if loan["kind"] == "handout":
+        return _("handed out to {partner}").format(partner=loan["partner"])
+    text = _("lent to {partner} until {due}").format(partner=loan["partner"], due=loan["due"])
+    if loan.get("ref"):
+        text += f" ({loan['ref']})"
+    if loan["overdue"]:
+        text += " — " + _("{n} days late").format(n=loan["days_overdue"])
+    return text
 
 
 def list_devices(

@@ -59,10 +59,10 @@ class _GradeCommand(TyperCommand):
 app = typer.Typer(cls=_GradeGroup, help=HELP, no_args_is_help=True)
 
 
-def _load_rules(env: Env) -> Rules:
+def _load_rules(env: Env, kind: str = "laptop") -> Rules:
     from refurb.grading import load_rules
 
-    return load_rules(env.config_dir)
+    return load_rules(env.config_dir, kind or "laptop")
 
 
 @app.command("device", cls=_GradeCommand, hidden=True, help=DEVICE_HELP)
@@ -82,7 +82,9 @@ def grade_device(
         [],
         "--check",
         help="CHECK=ANSWER, repeatable: screen, keyboard, touchpad, webcam, wifi, audio, usb, "
-        "hinges, case = ok|worn|faulty|missing|not_checked.",
+        "hinges, case = ok|worn|faulty|missing|not_checked. Tablets and phones: screen, "
+        "touchscreen, buttons, charging, battery_life, webcam, wifi, audio, case; screens "
+        "(monitors): power, panel, dead_pixels, cables.",
     ),
     json_out: bool = typer.Option(
         False, "--json", help="Print grade, profiles, reasons and the rest as JSON."
@@ -91,6 +93,7 @@ def grade_device(
     from refurb.errors import Refused
     from refurb.grading import (
         COSMETIC,
+        grade_answers_only,
         grade_device,
         latest_probe,
         parse_answer,
@@ -99,17 +102,19 @@ def grade_device(
     from refurb.store import open_store
 
     env: Env = ctx.obj
-    rules = _load_rules(env)
+    from refurb.readiness import rule_for
+
+    with open_store(env) as store:
+        device = store.get_device(asset)
+        asset_id, kind = device.asset_id, device.kind
+        probe = latest_probe(store.events(asset_id))
+    kind_rule = rule_for(kind)
+    rules = _load_rules(env, kind)
     chosen = rules.profile(profile)
     answers = parse_check_options(check, rules)
     if cosmetic is not None:
         answers[COSMETIC] = parse_answer(COSMETIC, cosmetic, rules)
-
-    with open_store(env) as store:
-        device = store.get_device(asset)
-        asset_id = device.asset_id
-        probe = latest_probe(store.events(asset_id))
-    if probe is None:
+    if kind_rule.probe_grading and probe is None:
         raise Refused(
             _("{asset} has no probe yet: it cannot be graded").format(asset=asset_id),
             _("probe it first: refurb probe --save {asset}").format(asset=asset_id),
@@ -117,7 +122,10 @@ def grade_device(
     if env.stdin_isatty:
         _ask(env, rules, answers)
 
-    result = grade_device(probe, answers, rules, chosen.name)
+    if kind_rule.probe_grading:
+        result = grade_device(probe or {}, answers, rules, chosen.name)
+    else:
+        result = grade_answers_only(answers, rules)
     payload = result.to_payload()
     with open_store(env) as store:
         event = store.append(asset_id, "grade", payload)

@@ -28,6 +28,9 @@ def new(
     ),
     notes: str | None = typer.Option(None, "--notes", help="Anything worth knowing."),
     location: str | None = typer.Option(None, "--location", help="Shelf or room."),
+    kind: str = typer.Option(
+        "laptop", "--kind", "-k", help="laptop, desktop, tablet, phone or screen (a monitor)."
+    ),
     force: bool = typer.Option(
         False, "--force", help="Register even if the serial is already in the store."
     ),
@@ -36,6 +39,8 @@ def new(
     """Register one device and print its new asset id.
 
     Example: refurb intake new --serial PF0ABC12 --model "ThinkPad T460" --donor "KBC" --batch B-17
+
+    A screen, tablet or phone: refurb intake new --kind screen --model "Dell P2419H"
     """
     from refurb.store import open_store
 
@@ -48,6 +53,7 @@ def new(
         "batch": batch,
         "notes": notes,
         "location": location,
+        "kind": kind,
     }
     with open_store(env) as store:
         device = store.intake(fields, force=force)

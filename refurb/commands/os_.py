@@ -21,7 +21,9 @@ RECORD_HELP = (
     "SHA256SUMS file, or nothing is recorded. --from-running reads /etc/os-release when refurb "
     "runs inside the installed system (--os-release PATH reads another one, e.g. the installed "
     "disk mounted from a live stick). Windows needs --licence (oem, digital, refurbisher, "
-    "retail, volume, education, unlicensed).\n\n"
+    "retail, volume, education, unlicensed). A tablet or phone reset to its maker's system is "
+    "recorded with --factory-reset (e.g. refurb os record RF-... --factory-reset --image Android "
+    "--version 14).\n\n"
     "Example: refurb os record RF-7K3QM-X4T2A --image 'Linux Mint' --version 22.1 --edition "
     "Cinnamon --iso linuxmint-22.1-cinnamon-64bit.iso --sums sha256sum.txt\n"
 )
@@ -59,6 +61,12 @@ def record(
         help="Read this os-release file (or the system mounted at this folder); implies "
         "--from-running.",
     ),
+    factory_reset: bool = typer.Option(
+        False,
+        "--factory-reset",
+        help="A tablet or phone was reset to its maker's system (--image and --version optional, "
+        "e.g. --image Android --version 14).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the recorded event as JSON."),
 ) -> None:
     from refurb.errors import InvalidInput
@@ -78,7 +86,13 @@ def record(
         running = read_running_os(os_release)
     # Refuse bad options before spending a minute on the hash.
     build_record(
-        image=image, version=version, edition=edition, licence=licence, notes=notes, running=running
+        image=image,
+        version=version,
+        edition=edition,
+        licence=licence,
+        notes=notes,
+        running=running,
+        factory_reset=factory_reset,
     )
     checked = None
     if iso is not None:
@@ -91,6 +105,7 @@ def record(
         notes=notes,
         iso=checked,
         running=running,
+        factory_reset=factory_reset,
     )
     with open_store(env) as store:
         event = store.append(asset_id, "os_install", payload)
@@ -98,6 +113,8 @@ def record(
         env.print_json({"asset_id": asset_id, "event_id": event.id, **payload})
         return
     name = " ".join(x for x in (payload["image"], payload["version"], payload["edition"]) if x)
+    if factory_reset:
+        name = _("factory reset") + (f" ({name})" if name else "")
     env.out.print(_("{asset}: recorded {name}").format(asset=asset_id, name=name))
     if payload["sha256"]:
         state = _("matches the SHA256SUMS list") if payload["sums_checked"] else _("not checked")

@@ -162,15 +162,6 @@ def _render_saved(env: Env, saved: dict[str, Any]) -> None:
 # -- rendering -----------------------------------------------------------------------------------
 
 
-def _gb(n: int | None, binary: bool = False) -> str:
-    if not n:
-        return _("unknown")
-    value = n / (2**30 if binary else 1e9)
-    if value >= 1000:
-        return f"{value / 1000:.1f} TB".replace(".0 TB", " TB")
-    return f"{value:.0f} GB" if value >= 10 or binary else f"{value:.1f} GB"
-
-
 _HEALTH_STYLE = {"good": "green", "worn": "yellow", "failing": "bold red", "unknown": "dim"}
 
 
@@ -198,7 +189,8 @@ def render(env: Env, result: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from refurb.probe import summary
+    from refurb import units
+    from refurb.specs import summary
 
     facts = summary(result)
     out = env.out
@@ -228,7 +220,7 @@ def render(env: Env, result: dict[str, Any]) -> None:
 
     memory = result.get("memory") or {}
     if facts["ram_bytes"]:
-        text = _gb(facts["ram_bytes"], binary=True)
+        text = units.memory_size(facts["ram_bytes"])
         soldered = [m for m in memory.get("modules") or [] if m.get("soldered")]
         if facts["ram_from_modules"] and memory.get("slots_total"):
             # Soldered memory (LPDDR) is listed as devices but sits in no slot.
@@ -237,7 +229,7 @@ def render(env: Env, result: dict[str, Any]) -> None:
             if soldered and total <= 0:
                 text += " " + _("(soldered)")
             elif soldered:
-                size = _gb(sum(m.get("size_bytes") or 0 for m in soldered), binary=True)
+                size = units.memory_size(sum(m.get("size_bytes") or 0 for m in soldered))
                 text += " " + _("({used} of {total} slots used, {size} soldered)").format(
                     used=used, total=total, size=size
                 )
@@ -310,7 +302,9 @@ def render(env: Env, result: dict[str, Any]) -> None:
 def _storage_rows(grid: Table, result: dict[str, Any]) -> None:
     from rich.markup import escape
 
-    from refurb.probe import disk_health, disk_kind
+    from refurb import disks as disk_model
+    from refurb import units
+    from refurb.specs import disk_health, disk_kind
 
     disks = result.get("disks") or []
     if not disks:
@@ -320,13 +314,16 @@ def _storage_rows(grid: Table, result: dict[str, Any]) -> None:
         health, reasons = disk_health(disk)
         style = _HEALTH_STYLE[health]
         kind = disk_kind(disk)
+        reason = disk_model.not_own_reason(disk)
         if disk.get("protocol") == "USB":
             kind = _("USB disk")
-        size_kind = " ".join(p for p in (_gb(disk.get("size_bytes")), kind) if p)
+        size = units.disk_size(disk.get("size_bytes"), unknown=_("unknown"))
+        size_kind = " ".join(p for p in (size, kind) if p)
         text = f"[{style}]{_health_word(health)}[/{style}]  {size_kind}"
         if disk.get("model"):
             text += f"  {escape(disk['model'])}"
-        notes = list(reasons)
+        notes = [disk_model.not_own_text(reason)] if reason else []
+        notes += reasons
         if disk.get("power_on_hours") is not None:
             notes.append(_("{hours} h powered on").format(hours=disk["power_on_hours"]))
         if notes:

@@ -63,12 +63,9 @@ def _media(kind: str | None) -> str:
 
 
 def _size(n: int | None) -> str:
-    if not n:
-        return "—"
-    for unit, div in (("TB", 10**12), ("GB", 10**9), ("MB", 10**6)):
-        if n >= div:
-            return f"{n / div:.1f} {unit}"
-    return f"{n} B"
+    from refurb.units import disk_size
+
+    return disk_size(n, unknown="—")
 
 
 LIST_HELP = (
@@ -124,11 +121,14 @@ def _hidden_text(area: Any) -> str:
 def _render_disks(env: Env, disks: list[Disk], hidden: dict[str, Any] | None = None) -> None:
     from rich.table import Table
 
+    from refurb.disks import not_own_reason, not_own_text
+
     table = Table(show_edge=False)
     cols = (_("Disk"), _("Model"), _("Serial"), _("Size"), _("Type"), _("HPA/DCO"))
     for col in (*cols, _("May be erased")):
         table.add_column(col)
     for d in disks:
+        reason = not_own_reason(d)
         model = d.model or (d.backing_file if d.backing_file else None)
         verdict = (
             _("[green]yes[/green]")
@@ -140,7 +140,7 @@ def _render_disks(env: Env, disks: list[Disk], hidden: dict[str, Any] | None = N
             model or "—",
             d.serial or "—",
             _size(d.size_bytes),
-            _media(d.media_type),
+            _media(d.media_type) + (f"\n[dim]{not_own_text(reason)}[/dim]" if reason else ""),
             _hidden_text((hidden or {}).get(d.path)),
             verdict,
         )
@@ -401,6 +401,8 @@ class _progress:  # noqa: N801 - used as a context manager, reads like a functio
 def _render_results(env: Env, results: list[DiskResult]) -> None:
     from rich.table import Table
 
+    from refurb.units import throughput
+
     table = Table(show_edge=False)
     for col in (_("Disk"), _("Status"), _("Method"), _("Verified"), _("Write speed"), _("Why")):
         table.add_column(col)
@@ -420,7 +422,7 @@ def _render_results(env: Env, results: list[DiskResult]) -> None:
             f"[{style}]{r.status}[/{style}]",
             f"{rec.get('nist_method')} / {rec.get('method')}",
             verified,
-            f"{speed / 1e6:.0f} MB/s" if speed else "—",
+            throughput(speed, unknown="—"),
             r.reason or "",
         )
     env.out.print(table)

@@ -6,10 +6,11 @@ benchmarked without a database; ``label_data_from_device`` builds one from the d
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from refurb import specs, units
+from refurb.disks import own_disks
 from refurb.errors import InvalidInput
 from refurb.i18n import _
 
@@ -69,108 +70,23 @@ def is_qr_alphanumeric(text: str) -> bool:
     return all(ch in _QR_ALNUM for ch in text)
 
 
-# -- turning device facts into short label text --------------------------------------------------
-
-_CPU_NOISE = [
-    (re.compile(r"\((?:R|TM|tm|r)\)|®|™"), ""),
-    (re.compile(r"\bCPU\b"), ""),
-    (re.compile(r"@\s*[\d.]+\s*[GM]Hz", re.I), ""),
-    (re.compile(r"\b\d+(?:st|nd|rd|th) Gen\b", re.I), ""),
-    (re.compile(r"\s(?:with|w/)\s*Radeon.*$", re.I), ""),  # Ryzen 7040: "w/ Radeon 780M"
-    (re.compile(r"\bCore2\b"), "Core 2"),
-    (re.compile(r"\b(?:Processor|\d+-Core)\b", re.I), ""),
-    (re.compile(r"^\s*Intel\s+"), ""),
-    (re.compile(r"^\s*AMD\s+"), ""),
-    (re.compile(r"\s{2,}"), " "),
-]
+# -- turning device facts into short label text (the rules live in refurb.specs / refurb.units) --
 
 
 def short_cpu(model: str | None) -> str:
     """'Intel(R) Core(TM) i5-6300U CPU @ 2.40GHz' -> 'Core i5-6300U': what fits on a label."""
-    if not model:
-        return ""
-    text = model
-    for pattern, repl in _CPU_NOISE:
-        text = pattern.sub(repl, text)
-    return text.strip(" -,")
-
-
-def human_bytes(size: int | None, *, disk: bool = False) -> str:
-    """8589934592 -> '8 GB' (RAM, binary) and 256060514304 -> '256 GB' (disks, decimal as sold)."""
-    if not size or size <= 0:
-        return ""
-    if disk:
-        units = [(10**12, "TB"), (10**9, "GB"), (10**6, "MB")]
-    else:
-        units = [(2**40, "TB"), (2**30, "GB"), (2**20, "MB")]
-    for factor, unit in units:
-        if size >= factor * 0.95:
-            value = size / factor
-            text = (
-                f"{value:.0f}"
-                if value >= 10 or abs(value - round(value)) < 0.05
-                else f"{value:.1f}"
-            )
-            return f"{text} {unit}"
-    return f"{size} B"
+    return specs.cpu_short(model)
 
 
 def disk_summary(disks: list[dict[str, Any]]) -> str:
-    """'256 GB SSD' or '256 GB SSD + 1 TB HDD' from probe-style disk dicts (USB sticks left out)."""
-    parts = []
-    for disk in disks:
-        if (disk.get("protocol") or "").upper() == "USB":
-            continue
-        size = human_bytes(disk.get("size_bytes"), disk=True)
-        if not size:
-            continue
-        protocol = (disk.get("protocol") or "").upper()
-        if protocol == "NVME":
-            kind = "NVMe"
-        elif disk.get("rotational") is True:
-            kind = "HDD"
-        elif disk.get("rotational") is False:
-            kind = "SSD"
-        else:
-            kind = ""
-        parts.append(f"{size} {kind}".strip())
-    return " + ".join(parts)
+    """'256 GB SSD' or '256 GB SSD + 1 TB HDD' from probe-style disk dicts (the laptop's own)."""
+    own = [d for d in own_disks(disks) if d.get("size_bytes")]
+    return specs.storage_text(own, sep=" + ") or ""
 
 
 def model_line(manufacturer: str | None, model: str | None) -> str:
     """'Lenovo' + 'ThinkPad T460' -> 'Lenovo ThinkPad T460', without saying the maker twice."""
-    manufacturer = (manufacturer or "").strip()
-    model = (model or "").strip()
-    if not model:
-        return manufacturer
-    if manufacturer and not model.lower().startswith(manufacturer.split()[0].lower()):
-        return f"{manufacturer} {model}"
-    return model
-
-
-_MAKERS = {
-    "lenovo": "Lenovo",
-    "dell inc.": "Dell",
-    "dell": "Dell",
-    "hewlett-packard": "HP",
-    "hp": "HP",
-    "asustek computer inc.": "ASUS",
-    "acer": "Acer",
-    "toshiba": "Toshiba",
-    "fujitsu": "Fujitsu",
-    "fujitsu siemens": "Fujitsu Siemens",
-    "apple inc.": "Apple",
-    "microsoft corporation": "Microsoft",
-    "samsung electronics co., ltd.": "Samsung",
-    "medion": "Medion",
-    "micro-star international co., ltd.": "MSI",
-}
-
-
-def maker_name(manufacturer: str | None) -> str:
-    """'LENOVO' -> 'Lenovo', 'Dell Inc.' -> 'Dell': the name people use."""
-    text = (manufacturer or "").strip()
-    return _MAKERS.get(text.lower(), text)
+    return specs.model_line(manufacturer, model)
 
 
 def erased_text(erasure: str | None, erased_at: str | None, method: str | None) -> str:
@@ -182,13 +98,23 @@ def erased_text(erasure: str | None, erased_at: str | None, method: str | None) 
 
 
 def label_data_from_device(state: dict[str, Any]) -> LabelData:
-    """A device projection (``Store.device_state``) -> the text of its label."""
+    """A device projection (``Store.device_state``) -> the text of its label.
+
+    Kinds without a specs line (a screen, a tablet, a phone: see readiness.toml) print no
+    CPU / RAM / disk; a device without a model names its kind instead.
+    """
+    from refurb.readiness import kind_word, rule_for
+
+    with_specs = rule_for(state.get("kind")).specs_on_label
+    model = model_line(state.get("manufacturer"), state.get("model"))
+    if not with_specs:
+        model = model or kind_word(state.get("kind")).capitalize()
     return LabelData(
         asset_id=state["asset_id"],
-        model=model_line(maker_name(state.get("manufacturer")), state.get("model")),
-        cpu=short_cpu(state.get("cpu")),
-        ram=human_bytes(state.get("ram_bytes")),
-        disk=(state.get("storage") or "").replace(", ", " + "),
+        model=model,
+        cpu=short_cpu(state.get("cpu")) if with_specs else "",
+        ram=units.memory_size(state.get("ram_bytes"), unknown="") if with_specs else "",
+        disk=(state.get("storage") or "").replace(", ", " + ") if with_specs else "",
         grade=state.get("grade") or "",
         erased=erased_text(
             state.get("erasure"), state.get("erased_at"), state.get("erasure_method")

@@ -177,3 +177,36 @@ def parse(text: str | bytes) -> dict[str, Any]:
     if status is None and not device:
         result["warnings"].append(_("smartctl output has no device and no exit status"))
     return result
+
+
+def identity(text: str) -> dict[str, Any]:
+    """The identity part of ``smartctl -i --json`` (what erasure discovery reads): ``model,
+    serial, firmware, vendor, protocol, device_type, size_bytes, rotation_rate, wwn``, only the
+    keys smartctl gave; ``{}`` for empty or garbled input."""
+    try:
+        data = json.loads(text) if text and text.strip() else {}
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    device = data.get("device") if isinstance(data.get("device"), dict) else {}
+    capacity = data.get("user_capacity") if isinstance(data.get("user_capacity"), dict) else {}
+
+    def text_of(value: Any) -> str | None:
+        return str(value).strip() or None if value is not None else None
+
+    out: dict[str, Any] = {
+        "model": text_of(data.get("model_name") or data.get("scsi_model_name")),
+        "serial": text_of(data.get("serial_number")),
+        "firmware": text_of(data.get("firmware_version") or data.get("scsi_revision")),
+        "vendor": text_of(data.get("model_family") or data.get("scsi_vendor")),
+        "protocol": text_of(device.get("protocol")),
+        "device_type": text_of(device.get("type")),
+        "size_bytes": capacity.get("bytes") or data.get("nvme_total_capacity"),
+        "rotation_rate": data.get("rotation_rate"),
+        "wwn": None,
+    }
+    wwn = data.get("wwn")
+    if isinstance(wwn, dict) and {"naa", "oui", "id"} <= set(wwn):
+        out["wwn"] = f"0x{wwn['naa']:x}{wwn['oui']:06x}{wwn['id']:09x}"
+    return {k: v for k, v in out.items() if v is not None}

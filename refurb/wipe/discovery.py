@@ -12,7 +12,6 @@ USB stick), is read-only, is in use by device-mapper or md, or has no medium.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import sys
@@ -21,21 +20,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from refurb import disks as disk_model
+from refurb.disks import LIVE_MEDIUM_MOUNTS
 from refurb.errors import InvalidInput, NotFound, Refused
 from refurb.i18n import _
+from refurb.parsers import lsblk, smartctl
 from refurb.runner import CommandResult, Runner
 
 # Mount points that mean "this is the running system", reported as such rather than as a mount.
 SYSTEM_MOUNTS = ("/", "/boot", "/boot/efi", "/efi", "/usr", "/var", "/etc", "/opt", "/home")
-# Where live systems (Debian live, Ubuntu, Arch ISO, Fedora live, ShredOS-like) keep their medium.
-LIVE_MEDIUM_MOUNTS = (
-    "/run/live/medium",
-    "/lib/live/mount/medium",
-    "/cdrom",
-    "/run/initramfs/live",
-    "/run/archiso/bootmnt",
-    "/isodevice",
-)
 # lsblk node types that mean "something is stacked on this disk and active".
 HOLDER_TYPES = ("crypt", "lvm", "dm", "mpath", "md", "linear", "multipath")
 WHOLE_TYPES = ("disk", "loop", "lvm", "crypt", "dm", "mpath", "md", "linear", "multipath")
@@ -77,6 +70,9 @@ class Disk:
     backing_file: str | None = None
     mountpoints: list[str] = field(default_factory=list)
     stacked: list[str] = field(default_factory=list)
+    # An eMMC's boot partitions and RPMB: parts of this chip, not disks of their own.
+    areas: list[str] = field(default_factory=list)
+    mmc_type: str | None = None  # sysfs device/type on the mmc bus: "MMC" (eMMC) or "SD"
     blockers: list[Blocker] = field(default_factory=list)
     smart: dict[str, Any] = field(default_factory=dict)
 
@@ -84,9 +80,16 @@ class Disk:
     def erasable(self) -> bool:
         return not self.blockers
 
+    @property
+    def not_own_reason(self) -> str | None:
+        """Why this is not the laptop's own disk (:func:`refurb.disks.not_own_reason`), or None."""
+        return disk_model.not_own_reason(self)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["erasable"] = self.erasable
+        data["own"] = self.not_own_reason is None
+        data["not_own_reason"] = self.not_own_reason
         return data
 
     def identity(self) -> dict[str, Any]:
@@ -137,34 +140,23 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _mountpoints(node: dict[str, Any]) -> list[str]:
-    points = node.get("mountpoints")
-    if not isinstance(points, list):
-        points = [node.get("mountpoint")]
-    return [str(p) for p in points if p]
+_mountpoints = lsblk.own_mountpoints
 
 
 def walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The node and every node stacked on it (partitions, LVM, LUKS...), depth first."""
-    yield node
-    for child in node.get("children") or []:
-        if isinstance(child, dict):
-            yield from walk(child)
+    yield from lsblk.walk(node)
 
 
 # -- parsers (pure) --------------------------------------------------------------------------------
 
 
 def parse_lsblk(text: str) -> dict[str, Any]:
-    """``lsblk -J -b -O`` -> ``{"blockdevices": [...], "warnings": [...]}``; never raises."""
-    try:
-        data = json.loads(text) if text and text.strip() else None
-    except json.JSONDecodeError as exc:
-        return {"blockdevices": [], "warnings": [f"lsblk output is not JSON: {exc.msg}"]}
-    if not isinstance(data, dict) or not isinstance(data.get("blockdevices"), list):
-        return {"blockdevices": [], "warnings": ["lsblk output has no blockdevices list"]}
-    devices = [d for d in data["blockdevices"] if isinstance(d, dict) and d.get("name")]
-    return {"blockdevices": devices, "warnings": []}
+    """``lsblk -J -b -O`` -> ``{"blockdevices": [...], "warnings": [...]}``; never raises.
+
+    The one lsblk reading the probe uses too (:func:`refurb.parsers.lsblk.nodes`): an eMMC's
+    boot partitions and RPMB sit under their eMMC as ``areas``, never as disks of their own."""
+    return lsblk.nodes(text)
 
 
 def parse_mountinfo(text: str) -> list[dict[str, str]]:
@@ -206,31 +198,7 @@ def parse_swaps(text: str) -> list[str]:
     return [line.split()[0] for line in text.splitlines()[1:] if line.split()]
 
 
-def smartctl_identity(text: str) -> dict[str, Any]:
-    """The identity part of ``smartctl -i --json``: model, serial, firmware, protocol, rotation."""
-    try:
-        data = json.loads(text) if text and text.strip() else {}
-    except json.JSONDecodeError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    device = data.get("device") if isinstance(data.get("device"), dict) else {}
-    capacity = data.get("user_capacity") if isinstance(data.get("user_capacity"), dict) else {}
-    out: dict[str, Any] = {
-        "model": _text(data.get("model_name") or data.get("scsi_model_name")),
-        "serial": _text(data.get("serial_number")),
-        "firmware": _text(data.get("firmware_version") or data.get("scsi_revision")),
-        "vendor": _text(data.get("model_family") or data.get("scsi_vendor")),
-        "protocol": _text(device.get("protocol")),
-        "device_type": _text(device.get("type")),
-        "size_bytes": capacity.get("bytes") or data.get("nvme_total_capacity"),
-        "rotation_rate": data.get("rotation_rate"),
-        "wwn": None,
-    }
-    wwn = data.get("wwn")
-    if isinstance(wwn, dict) and {"naa", "oui", "id"} <= set(wwn):
-        out["wwn"] = f"0x{wwn['naa']:x}{wwn['oui']:06x}{wwn['id']:09x}"
-    return {k: v for k, v in out.items() if v is not None}
+smartctl_identity = smartctl.identity
 
 
 # -- classification (pure) -------------------------------------------------------------------------
@@ -256,24 +224,12 @@ def _bus(node: dict[str, Any]) -> str | None:
     return None
 
 
-def _protocol(bus: str | None, smart: dict[str, Any]) -> str | None:
-    if smart.get("protocol"):
-        # smartctl says "ATA" for a SATA disk behind a USB bridge; the bridge matters more.
-        return "USB" if bus == "usb" else str(smart["protocol"])
-    return {
-        "sata": "ATA",
-        "ata": "ATA",
-        "nvme": "NVMe",
-        "usb": "USB",
-        "sas": "SCSI",
-        "scsi": "SCSI",
-        "fc": "SCSI",
-        "iscsi": "SCSI",
-        "virtio": "virtio",
-        "mmc": "MMC",
-        "loop": "loop",
-        "device-mapper": "device-mapper",
-    }.get(bus or "")
+def _protocol(shared: str | None, bus: str | None, smart: dict[str, Any]) -> str | None:
+    """The probe's protocol (``shared``, from :func:`refurb.disks.protocol`), smartctl's word
+    where it has one, USB above both; loop and device-mapper devices are named so."""
+    if bus in ("loop", "device-mapper"):
+        return bus
+    return disk_model.with_smart(shared, _text(smart.get("protocol")), False)
 
 
 def _media_type(node: dict[str, Any], bus: str | None, rotational: bool | None) -> str:
@@ -304,11 +260,15 @@ def build_disk(
     *,
     smart: dict[str, Any] | None = None,
     backing_file: str | None = None,
+    mmc_type: str | None = None,
 ) -> Disk:
-    """One lsblk node (with its children) -> a :class:`Disk` without the safety verdict."""
+    """One lsblk node (with its children) -> a :class:`Disk` without the safety verdict.
+
+    The node's facts are read by :func:`refurb.parsers.lsblk.record`, as the probe reads them."""
     smart = smart or {}
+    rec = lsblk.record(node)
     bus = _bus(node)
-    rota: bool | None = _bool(node.get("rota")) if node.get("rota") is not None else None
+    rota = rec["rotational"]
     if smart.get("rotation_rate") is not None:
         rota = _int(smart["rotation_rate"]) > 0
     if bus == "nvme":
@@ -319,30 +279,32 @@ def build_disk(
         if child is not node and child.get("type") in HOLDER_TYPES:
             stacked.append(f"{child.get('name')} ({child.get('type')})")
     return Disk(
-        name=str(node.get("name")),
-        path=str(node.get("path") or f"/dev/{node.get('name')}"),
-        kname=str(node.get("kname") or node.get("name")),
-        type=str(node.get("type") or "disk"),
-        maj_min=str(node.get("maj:min") or ""),
-        size_bytes=_int(node.get("size")),
-        model=_text(node.get("model")) or smart.get("model"),
-        serial=_text(node.get("serial")) or smart.get("serial"),
-        vendor=_text(node.get("vendor")) or smart.get("vendor"),
-        firmware=_text(node.get("rev")) or smart.get("firmware"),
-        wwn=_text(node.get("wwn")) or smart.get("wwn"),
-        tran=_text(node.get("tran")),
+        name=rec["name"],
+        path=rec["path"],
+        kname=rec["kname"],
+        type=rec["type"],
+        maj_min=rec["maj_min"],
+        size_bytes=rec["size_bytes"] or 0,
+        model=rec["model"] or smart.get("model"),
+        serial=rec["serial"] or smart.get("serial"),
+        vendor=rec["vendor"] or smart.get("vendor"),
+        firmware=rec["rev"] or smart.get("firmware"),
+        wwn=rec["wwn"] or smart.get("wwn"),
+        tran=rec["transport"],
         bus=bus,
-        protocol=_protocol(bus, smart),
+        protocol=_protocol(rec["protocol"], bus, smart),
         media_type=_media_type(node, bus, rota),
         rotational=rota,
-        removable=_bool(node.get("rm")),
-        hotplug=_bool(node.get("hotplug")),
-        read_only=_bool(node.get("ro")),
-        logical_sector_size=_int(node.get("log-sec"), 512) or 512,
-        physical_sector_size=_int(node.get("phy-sec"), 512) or 512,
+        removable=bool(rec["removable"]),
+        hotplug=bool(rec["hotplug"]),
+        read_only=bool(rec["read_only"]),
+        logical_sector_size=rec["log_sec"] or 512,
+        physical_sector_size=rec["phy_sec"] or 512,
         backing_file=backing_file,
         mountpoints=mounts,
         stacked=stacked,
+        areas=[str(a.get("name")) for a in node.get("areas") or []],
+        mmc_type=mmc_type,
         smart=smart,
     )
 
@@ -356,10 +318,15 @@ class SystemFacts:
     # maj:min and mount sources of the file systems holding refurb's own files.
     self_devices: set[str] = field(default_factory=set)
     self_sources: set[str] = field(default_factory=set)
+    # maj:min of the file system this process sees as "/" (found so even in a chroot or a
+    # container, where no mount point reads "/").
+    root_devices: set[str] = field(default_factory=set)
     backing_files: dict[str, str] = field(default_factory=dict)
     smart: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Devices whose ``ro`` lsblk cannot see (e.g. a loop device on a read-only file).
     read_only: set[str] = field(default_factory=set)
+    # /sys/block/mmcblkN/device/type by disk name: "MMC" (eMMC) or "SD" (a card).
+    mmc_types: dict[str, str] = field(default_factory=dict)
 
 
 def blockers_for(node: dict[str, Any], facts: SystemFacts) -> list[Blocker]:
@@ -389,6 +356,10 @@ def blockers_for(node: dict[str, Any], facts: SystemFacts) -> list[Blocker]:
         if s in paths or (s.startswith("/dev/") and s.rsplit("/", 1)[-1] in names)
     ]
     system = [(name, p) for name, p in mounted if p in SYSTEM_MOUNTS]
+    if not system:
+        system = [
+            (str(n.get("name")), "/") for n in nodes if n.get("maj:min") in facts.root_devices
+        ]
     live = [(name, p) for name, p in mounted if p in LIVE_MEDIUM_MOUNTS]
     if system or swap:
         where = ", ".join(
@@ -443,7 +414,10 @@ def assess(lsblk_text: str, facts: SystemFacts) -> tuple[list[Disk], list[str]]:
     for node in parsed["blockdevices"]:
         name = str(node.get("name"))
         disk = build_disk(
-            node, smart=facts.smart.get(name), backing_file=facts.backing_files.get(name)
+            node,
+            smart=facts.smart.get(name),
+            backing_file=facts.backing_files.get(name),
+            mmc_type=facts.mmc_types.get(name),
         )
         disk.blockers = blockers_for(node, facts)
         disks.append(disk)
@@ -451,11 +425,14 @@ def assess(lsblk_text: str, facts: SystemFacts) -> tuple[list[Disk], list[str]]:
 
 
 def find_node(lsblk_text: str, maj_min: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The node with this maj:min and the top-level disk it sits on (pure)."""
-    for top in parse_lsblk(lsblk_text)["blockdevices"]:
-        for node in walk(top):
-            if str(node.get("maj:min")) == maj_min:
-                return node, top
+    """The node with this maj:min and the top-level disk it sits on (pure).
+
+    An eMMC boot partition is found too, as a whole device of its own (the kernel's view)."""
+    for emmc in parse_lsblk(lsblk_text)["blockdevices"]:
+        for top in [emmc, *(emmc.get("areas") or [])]:
+            for node in walk(top):
+                if str(node.get("maj:min")) == maj_min:
+                    return node, top
     return None, None
 
 
@@ -556,6 +533,9 @@ def gather(
         mounts=parse_mountinfo(_read("/proc/self/mountinfo")),
         swaps=parse_swaps(_read("/proc/swaps")),
     )
+    root = _dev_of(Path("/"))
+    if root:
+        facts.root_devices.add(root)
     for p in self_paths(own_paths):
         probe = p
         while not probe.exists() and probe != probe.parent:
@@ -574,6 +554,10 @@ def gather(
                 facts.backing_files[name] = backing
             if _read(f"/sys/block/{name}/ro").strip() == "1":
                 facts.read_only.add(name)
+        elif name.startswith("mmcblk"):
+            kind = _read(f"/sys/block/{name}/device/type").strip()
+            if kind:
+                facts.mmc_types[name] = kind
         elif with_smart and node.get("type") == "disk" and _int(node.get("size")) > 0:
             if runner.which("smartctl") is None:
                 continue
@@ -642,7 +626,12 @@ def resolve(arg: str, lsblk_text: str, facts: SystemFacts) -> Disk:
             )
         )
     name = str(node.get("name"))
-    disk = build_disk(node, smart=facts.smart.get(name), backing_file=facts.backing_files.get(name))
+    disk = build_disk(
+        node,
+        smart=facts.smart.get(name),
+        backing_file=facts.backing_files.get(name),
+        mmc_type=facts.mmc_types.get(name),
+    )
     disk.blockers = blockers_for(node, facts)
     return disk
 

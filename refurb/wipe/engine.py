@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from refurb import units
 from refurb.errors import RefurbError, Refused
 from refurb.i18n import _
 from refurb.runner import CommandResult, Runner
@@ -162,7 +163,7 @@ class DiskPlan:
 
     def steps(self) -> list[str]:
         d = self.disk
-        size = _human(d.size_bytes)
+        size = units.disk_size(d.size_bytes)
         out = []
         h = self.hidden
         lift = h is not None and h.unlock and h.unlock_argv()
@@ -236,12 +237,7 @@ def _pct(fraction: float) -> str:
 
 
 def _human(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{n} B"
-        value /= 1024
-    return f"{n} B"
+    return units.byte_count(n)
 
 
 def plan_disk(
