@@ -260,3 +260,43 @@ def parse_dco(text: str) -> dict[str, Any]:
         re.search(r"^\s*ATA command/feature sets:\s*\n[^\n]*\bHPA\b", text, re.M)
     )
     return out
+
+
+_SANITIZE_STATE = re.compile(r"State:\s*(SD\d)\b\s*([^\n]*)")
+_SANITIZE_PROGRESS = re.compile(r"Progress:\s*0x([0-9a-fA-F]+)")
+
+
+def parse_sanitize_status(text: str) -> dict[str, Any]:
+    """`hdparm --sanitize-status DEVICE` (stdout and stderr together) -> the sanitize state.
+
+    ``{"valid": bool, "state": "SD0".."SD4"|null, "in_progress": bool, "progress": float|null,
+    "succeeded": bool, "failed": bool, "frozen": bool}``. hdparm prints ``State: SD2 Sanitize
+    operation In Process`` / ``Progress: 0x41c2 (25%)`` while it runs, ``Last Sanitize Operation
+    Completed Without Error`` once it succeeded, and ``SANITIZE device error reason: ...`` on
+    stderr when the drive reports an error."""
+    out: dict[str, Any] = {
+        "valid": False,
+        "state": None,
+        "in_progress": False,
+        "progress": None,
+        "succeeded": False,
+        "failed": False,
+        "frozen": False,
+    }
+    if not isinstance(text, str):
+        return out
+    lowered = text.lower()
+    if m := _SANITIZE_STATE.search(text):
+        out["valid"] = True
+        out["state"] = m.group(1)
+        words = m.group(2).lower()
+        out["in_progress"] = m.group(1) == "SD2" or "in process" in words
+        out["frozen"] = m.group(1) == "SD1" or "frozen" in words
+        out["failed"] = m.group(1) == "SD3" or "failed" in words
+    if p := _SANITIZE_PROGRESS.search(text):
+        out["progress"] = min(1.0, (int(p.group(1), 16) + 1) / 0xFFFF)
+    out["succeeded"] = "completed without error" in lowered and not out["in_progress"]
+    if "sanitize device error reason" in lowered:
+        out["valid"], out["failed"] = True, True
+        out["succeeded"] = False
+    return out
