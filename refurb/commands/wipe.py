@@ -282,6 +282,51 @@ def run_cmd(
         )
 
 
+VALIDATE_HELP = (
+    "A second person re-reads a fresh sample (at least 1 %, plus the first and last MiB) of "
+    "each disk of the device that was erased and is still attached, compares it with what the "
+    "erasure record says was written, and records a wipe_validation event with their name.\n\n"
+    "Exit status 3 when a disk does not read back as recorded.\n\n"
+    "Example: refurb wipe validate RF-7K3QM-X4T2A --operator bob"
+)
+
+
+@app.command("validate", help=VALIDATE_HELP)
+def validate_cmd(
+    ctx: typer.Context,
+    asset: str = typer.Argument(..., help="The device whose erased disks to check."),
+    operator: str | None = typer.Option(
+        None, "--operator", help="Who validates (not the person who erased)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the validations as JSON."),
+) -> None:
+    from refurb.errors import EraseFailed
+    from refurb.store import open_store
+    from refurb.wipe.validate import validate
+
+    env: Env = ctx.obj
+    with open_store(env) as store:
+        results = validate(env, store, asset, operator or env.actor)
+    if json_out:
+        env.print_json({"asset_id": asset, "validations": results})
+    else:
+        for r in results:
+            where = r.get("device") or "—"
+            env.out.print(
+                f"{where}  {r['disk'].get('serial') or r['disk'].get('backing_file') or ''}  "
+                + {
+                    "passed": _("[green]passed[/green]"),
+                    "failed": _("[red]failed[/red]"),
+                    "not_attached": _("[yellow]not attached[/yellow]"),
+                }[r["outcome"]]
+            )
+    failed = [r for r in results if r["outcome"] == "failed"]
+    if failed:
+        raise EraseFailed(
+            _("{n} disk(s) did not read back as their erasure record says").format(n=len(failed))
+        )
+
+
 def _render_plan(env: Env, plan: DiskPlan) -> None:
     d = plan.disk
     title = " ".join(x for x in (d.model, d.serial) if x) or d.backing_file or d.name

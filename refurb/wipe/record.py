@@ -271,6 +271,11 @@ def _payload(event: Any) -> dict[str, Any]:
     return payload if isinstance(payload, dict) else {}
 
 
+def payload_of(event: Any) -> dict[str, Any]:
+    """An event's payload as a dict, whether the store gave it decoded or as JSON text."""
+    return _payload(event)
+
+
 def _kind(event: Any) -> str | None:
     return event.get("kind") if isinstance(event, dict) else getattr(event, "kind", None)
 
