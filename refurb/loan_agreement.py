@@ -117,9 +117,10 @@ def render(facts: dict[str, Any], path: Path, config_dir: Path | None = None) ->
 def _render(facts: dict[str, Any], path: Path, config_dir: Path | None, lang: str) -> Path:
     from fpdf import FPDF
 
+    from refurb import units
     from refurb.certificates import _add_fonts
-    from refurb.labels.data import human_bytes
     from refurb.readiness import kind_word, rule_for
+    from refurb.specs import model_line
 
     device = facts["device"]
     site = facts.get("site") or _("(site not named)")
@@ -170,9 +171,9 @@ def _render(facts: dict[str, Any], path: Path, config_dir: Path | None, lang: st
 
     specs = None
     if rule_for(device.get("kind")).specs_on_label:
-        ram = human_bytes(device.get("ram_bytes"))
+        ram = units.memory_size(device.get("ram_bytes"), unknown="")
         specs = " · ".join(x for x in (device.get("cpu"), ram, device.get("storage")) if x)
-    model = " ".join(x for x in (device.get("manufacturer"), device.get("model")) if x)
+    model = model_line(device.get("manufacturer"), device.get("model"))
     section(
         _("Device"),
         [

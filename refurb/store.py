@@ -31,7 +31,7 @@ from refurb.readiness import DEFAULT_KIND, check_kind
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0002_loans"
+SCHEMA_HEAD = "0003_reports"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location", "kind")
