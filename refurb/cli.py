@@ -185,6 +185,7 @@ def _register() -> None:
 
     app.command("init", help=init.HELP)(init.init)
     app.add_typer(intake.app, name="intake")
+    app.command("note", help=intake.NOTE_HELP)(intake.note)
     app.command("show", help=device.SHOW_HELP)(device.show)
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)
@@ -200,6 +201,14 @@ def _register() -> None:
     app.command("handout", help=loans.HANDOUT_HELP)(loans.handout)
     app.command("stock", help=reports.STOCK_HELP)(reports.stock)
     app.add_typer(reports.app, name="export")
+    from refurb.commands import keys as keys_cmd
+
+    app.add_typer(keys_cmd.app, name="keys")
+    from refurb.commands import config as config_cmd
+    from refurb.commands import sync as sync_cmd
+
+    app.add_typer(sync_cmd.app, name="sync")
+    app.command("config", help=config_cmd.HELP)(config_cmd.config)
 
 
 _register()
