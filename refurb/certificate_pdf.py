@@ -422,19 +422,31 @@ def _when(disk: Mapping[str, Any]) -> str:
     return f"{start} - {end}"
 
 
-def _pdf_command_rows(disk: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """One row per external command the erasure ran, with the tool version that ran it."""
-    rows = []
+def _tools_text(disk: Mapping[str, Any]) -> str:
+    """refurb and every external tool the erasure ran, each with its version, once."""
+    names = [" ".join(str(x) for x in (disk.get("tool"), disk.get("tool_version")) if x)]
     for cmd in disk.get("commands") or []:
-        tool = " ".join(str(x) for x in (cmd.get("tool"), cmd.get("tool_version")) if x)
-        times = f" x{cmd['count']}" if (cmd.get("count") or 1) > 1 else ""
-        rows.append(
-            (_("Command"), f"{cmd.get('argv')}{times}  [{tool}, exit {cmd.get('returncode')}]")
-        )
+        name = " ".join(str(x) for x in (cmd.get("tool"), cmd.get("tool_version")) if x)
+        if name and name not in names:
+            names.append(name)
+    return "; ".join(n for n in names if n)
+
+
+def _hidden_text(disk: Mapping[str, Any]) -> str:
+    """The disk's hidden-area (HPA/DCO) finding in a few words."""
     hidden = disk.get("hidden_area")
-    if isinstance(hidden, Mapping) and hidden.get("finding"):
-        rows.append((_("Hidden area"), str(hidden.get("statement") or hidden["finding"])))
-    return rows
+    if not isinstance(hidden, Mapping) or not hidden.get("finding"):
+        return ""
+    finding = hidden["finding"]
+    if finding == "found":
+        word = _("{size} hidden").format(size=_size(hidden.get("remaining_bytes") or 0))
+    else:
+        word = {
+            "not_found": _("none"),
+            "not_applicable": _("n/a"),
+            "could_not_be_read": _("could not be read"),
+        }.get(finding, str(finding))
+    return f"HPA/DCO: {word}"
 
 
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
@@ -449,16 +461,23 @@ def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> No
     )
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Sans", "", 9)
-    tool = " ".join(str(x) for x in (disk.get("tool"), disk.get("tool_version")) if x)
+    tool = _tools_text(disk)
     where = ", ".join(str(x) for x in (disk.get("bus"), disk.get("name")) if x)
-    rows = [(_("Size"), _size(disk.get("size_bytes")) + (f"  ({where})" if where else ""))]
+    hidden = _hidden_text(disk)
+    rows = [
+        (
+            _("Size"),
+            _size(disk.get("size_bytes"))
+            + (f"  ({where})" if where else "")
+            + (f"  -  {hidden}" if hidden else ""),
+        )
+    ]
     if status != "not_erased":
         rows += [
             (_("Method"), method_text(disk) + (f"  [{tool}]" if tool else "")),
             (_("NIST level"), disk.get("nist_level") or "-"),
             (_("Verification"), verification_text(disk.get("verification"))),
             (_("When"), _when(disk)),
-            *_pdf_command_rows(disk),
         ]
         if disk.get("operator"):
             rows.append((_("Erased by"), str(disk["operator"])))
