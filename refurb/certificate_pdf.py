@@ -422,6 +422,33 @@ def _when(disk: Mapping[str, Any]) -> str:
     return f"{start} - {end}"
 
 
+def _tools_text(disk: Mapping[str, Any]) -> str:
+    """refurb and every external tool the erasure ran, each with its version, once."""
+    names = [" ".join(str(x) for x in (disk.get("tool"), disk.get("tool_version")) if x)]
+    for cmd in disk.get("commands") or []:
+        name = " ".join(str(x) for x in (cmd.get("tool"), cmd.get("tool_version")) if x)
+        if name and name not in names:
+            names.append(name)
+    return "; ".join(n for n in names if n)
+
+
+def _hidden_text(disk: Mapping[str, Any]) -> str:
+    """The disk's hidden-area (HPA/DCO) finding in a few words."""
+    hidden = disk.get("hidden_area")
+    if not isinstance(hidden, Mapping) or not hidden.get("finding"):
+        return ""
+    finding = hidden["finding"]
+    if finding == "found":
+        word = _("{size} hidden").format(size=_size(hidden.get("remaining_bytes") or 0))
+    else:
+        word = {
+            "not_found": _("none"),
+            "not_applicable": _("n/a"),
+            "could_not_be_read": _("could not be read"),
+        }.get(finding, str(finding))
+    return f"HPA/DCO: {word}"
+
+
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
     status = disk.get("status")
     heading = f"{index}. {disk_heading(disk)}"
@@ -434,9 +461,17 @@ def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> No
     )
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("Sans", "", 9)
-    tool = " ".join(str(x) for x in (disk.get("tool"), disk.get("tool_version")) if x)
+    tool = _tools_text(disk)
     where = ", ".join(str(x) for x in (disk.get("bus"), disk.get("name")) if x)
-    rows = [(_("Size"), _size(disk.get("size_bytes")) + (f"  ({where})" if where else ""))]
+    hidden = _hidden_text(disk)
+    rows = [
+        (
+            _("Size"),
+            _size(disk.get("size_bytes"))
+            + (f"  ({where})" if where else "")
+            + (f"  -  {hidden}" if hidden else ""),
+        )
+    ]
     if status != "not_erased":
         rows += [
             (_("Method"), method_text(disk) + (f"  [{tool}]" if tool else "")),

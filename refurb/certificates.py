@@ -214,8 +214,31 @@ def disk_summary(
         "exceptions": [str(x) for x in exceptions][:20],
         "wipe_id": payload.get("wipe_id"),
         "event_id": (event or {}).get("id"),
+        "commands": _commands(record),
+        "hidden_area": _pick(record, "hidden_area"),
     }
     return {k: _jsonable(v) for k, v in summary.items()}
+
+
+def _commands(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The record's external commands: what ran, which tool version ran it, its exit code
+    (a command repeated alike, such as a polled sanitize log, is listed once with a count)."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for cmd in record.get("commands") or []:
+        if isinstance(cmd, Mapping) and isinstance(cmd.get("argv"), list) and cmd["argv"]:
+            argv = " ".join(str(a) for a in cmd["argv"])
+            key = (argv, cmd.get("tool_version"), cmd.get("returncode"))
+            if key in out:
+                out[key]["count"] += 1
+                continue
+            out[key] = {
+                "argv": argv,
+                "tool": cmd.get("tool") or str(cmd["argv"][0]),
+                "tool_version": cmd.get("tool_version"),
+                "returncode": cmd.get("returncode"),
+                "count": 1,
+            }
+    return list(out.values())
 
 
 def _jsonable(value: Any) -> Any:
@@ -256,6 +279,8 @@ def _not_erased(disk: Mapping[str, Any]) -> dict[str, Any]:
         "exceptions": [],
         "wipe_id": None,
         "event_id": None,
+        "commands": [],
+        "hidden_area": None,
     }
 
 

@@ -405,6 +405,27 @@ class Wipe(Payload):
 
 
 @register
+class WipeValidation(Payload):
+    """A second person re-read a fresh sample of an erased disk (``refurb wipe validate``)."""
+
+    KIND: ClassVar[str] = "wipe_validation"
+    wipe_id: str = Field(min_length=1)
+    disk: dict[str, Any]
+    operator: Text = None
+    erased_by: Text = None
+    at: Text = None
+    device: Text = None
+    outcome: Literal["passed", "failed", "not_attached"]
+    compared_with: Text = None
+    bytes_read: int | None = None
+    fraction: float | None = None
+    sample_seed: Any = None
+    mismatched_bytes: int | None = None
+    read_errors: int | None = None
+    statement: Text = None
+
+
+@register
 class OsInstall(Payload):
     """An operating system installed (``refurb os record``)."""
 

@@ -7,16 +7,18 @@ Nothing here decides that a disk *is* erased: the wipe engine always reads a sam
 
 Choices, most trustworthy first:
 
-- NVMe: Sanitize Crypto Erase, then Sanitize Block Erase (both Purge; the controller reports
+- NVMe: Sanitize Crypto Erase, then Block Erase, then Overwrite (all Purge; the controller reports
   progress in the sanitize log, which is polled until it says completed or failed); else Format NVM
   with Secure Erase Settings 2 (crypto erase, Purge) when fna says it is supported, else SES 1
   (user-data erase: how thoroughly a drive does this is vendor-specific, so it is recorded as
   Clear). SES 0 (no secure erase) is never used.
-- ATA: SECURITY ERASE UNIT, enhanced when the drive supports it. Refused when security is not
-  supported, already enabled, locked, frozen (the BIOS froze it at boot) or its attempt counter
-  expired, and for any disk behind a USB bridge (bridges drop or time out the long erase command,
-  which can leave a drive locked with a password). A normal (not enhanced) erase on a solid-state
-  drive may leave remapped blocks untouched, so it is Clear; on a hard disk it is Purge.
+- ATA: SANITIZE (crypto scramble, block erase, overwrite on a hard disk; see ata_sanitize.py) where
+  the drive has it, else SECURITY ERASE UNIT, enhanced when the drive supports it. Refused when
+  security is not supported, already enabled, locked, frozen (the BIOS froze it at boot) or its
+  attempt counter expired, and for any disk behind a USB bridge (bridges drop or time out the long
+  erase command, which can leave a drive locked with a password). A normal (not enhanced) erase on
+  a solid-state drive may leave remapped blocks untouched, so it is Clear; on a hard disk it is
+  Purge.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from refurb import ata_sanitize
 from refurb.errors import EraseFailed, Refused
 from refurb.parsers import hdparm as hdparm_parser
 from refurb.parsers import nvme as nvme_parser
@@ -35,6 +38,7 @@ from refurb.runner import CommandResult, Runner
 
 NVME_SANITIZE_CRYPTO = 4
 NVME_SANITIZE_BLOCK = 2
+NVME_SANITIZE_OVERWRITE = 3
 POLL_INTERVAL_S = 5.0
 # Sanitize on a laptop NVMe drive takes seconds (crypto) to tens of minutes (block erase).
 SANITIZE_MAX_WAIT_S = 4 * 3600.0
@@ -44,7 +48,7 @@ SANITIZE_MAX_WAIT_S = 4 * 3600.0
 class FirmwarePlan:
     """What a firmware erase of one disk will do, and why it is considered safe."""
 
-    kind: str  # "ata" or "nvme"
+    kind: str  # "ata", "ata_sanitize" or "nvme"
     device: str  # the block device the disk is (/dev/sda, /dev/nvme0n1)
     argv_list: list[list[str]]
     nist_level: str  # "Purge" or "Clear"
@@ -143,6 +147,39 @@ def _plan_ata(dev: str, disk: dict[str, Any], runner: Runner, behind_usb: bool) 
             hint="is it really an ATA disk? use --method zero/prng otherwise",
         )
     checks: list[str] = [f"hdparm -I identified {info['model'] or 'the drive'}"]
+    rotational = info["rotational"]
+    if rotational is None:
+        rotational = disk.get("rotational")
+    sanitize = ata_sanitize.choose(info, rotational)
+    if sanitize is not None:
+        flag, technique, reason = sanitize
+        san = info["sanitize"]
+        checks.append(
+            "SANITIZE feature set: "
+            + ", ".join(
+                k.replace("_", " ")
+                for k in ("crypto_scramble", "block_erase", "overwrite")
+                if san[k]
+            )  # fmt: skip
+        )
+        checks.append("chosen over SECURITY ERASE UNIT: no password, status reported by the drive")
+        return FirmwarePlan(
+            kind="ata_sanitize",
+            device=dev,
+            argv_list=[ata_sanitize.argv_for(flag, dev)],
+            nist_level="Purge",
+            technique=technique,
+            reason=reason,
+            checks=checks,
+            timeout_s=ata_sanitize.SANITIZE_MAX_WAIT_S,
+            poll_argv=["hdparm", "--sanitize-status", dev],
+            identify=_ata_identity(info),
+        )
+    if info["sanitize"]["supported"]:
+        checks.append(
+            "SANITIZE feature set without an action that is Purge on this drive "
+            "(overwrite on flash cannot reach spare blocks)"
+        )
     if not sec["present"] or not sec["supported"]:
         raise Refused(
             f"{dev} does not support the ATA Security feature set",
@@ -180,9 +217,6 @@ def _plan_ata(dev: str, disk: dict[str, Any], runner: Runner, behind_usb: bool) 
     timeout_s = max(3600.0, 2 * estimate_s) if estimate_s else 4 * 3600.0
     if sec["erase_minutes_more_than"]:
         timeout_s = max(timeout_s, 12 * 3600.0)
-    rotational = info["rotational"]
-    if rotational is None:
-        rotational = disk.get("rotational")
     if enhanced:
         nist = "Purge"
         technique = "ATA SECURITY ERASE UNIT (enhanced)"
@@ -259,9 +293,14 @@ def _plan_nvme(dev: str, disk: dict[str, Any], runner: Runner) -> FirmwarePlan:
         + ("oacs", "sanicap", "fna", "sanitize", "format_crypto_erase")
     }
     san = info["sanitize"]
-    if san["crypto_erase"] or san["block_erase"]:
+    if san["crypto_erase"] or san["block_erase"] or san["overwrite"]:
         crypto = san["crypto_erase"]
-        action = NVME_SANITIZE_CRYPTO if crypto else NVME_SANITIZE_BLOCK
+        if crypto:
+            action, name = NVME_SANITIZE_CRYPTO, "Crypto Erase"
+        elif san["block_erase"]:
+            action, name = NVME_SANITIZE_BLOCK, "Block Erase"
+        else:  # neither crypto nor block erase: one overwrite pass by the controller
+            action, name = NVME_SANITIZE_OVERWRITE, "Overwrite"
         checks.append(
             "sanitize supported: "
             + ", ".join(k.replace("_", " ") for k, v in san.items() if v)
@@ -273,7 +312,7 @@ def _plan_nvme(dev: str, disk: dict[str, Any], runner: Runner) -> FirmwarePlan:
             device=dev,
             argv_list=[["nvme", "sanitize", ctrl, f"--sanact={action}"]],
             nist_level="Purge",
-            technique="NVMe Sanitize " + ("Crypto Erase" if crypto else "Block Erase"),
+            technique="NVMe Sanitize " + name,
             reason="the controller supports sanitize, which erases all user data including "
             "caches and over-provisioned blocks",
             checks=checks,
@@ -333,6 +372,10 @@ def execute(
             raise Refused("refusing to run nvme format --ses=0: it erases nothing securely")
     if plan.kind == "ata":
         return _execute_ata(plan, runner)
+    if plan.kind == "ata_sanitize":
+        return ata_sanitize.execute(
+            plan, runner, error=FirmwareEraseError, sleep=sleep, clock=clock, progress=progress
+        )
     return _execute_nvme(plan, runner, sleep=sleep, clock=clock, progress=progress)
 
 

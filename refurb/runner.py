@@ -3,10 +3,16 @@
 It takes an argv list (never a shell string) and records what was run, its exit code, output and
 timing, so that a probe can be captured and an erasure record can show exactly what happened.
 Tests swap in :class:`ReplayRunner`, which answers from captured outputs.
+
+Every result carries the version of the program that produced it (an erasure record must say
+which hdparm or nvme-cli ran each command): :meth:`Runner.version_of` asks each program once per
+runner (``hdparm -V``, ``nvme version``...) and caches the answer. The version queries are kept
+apart from ``history`` so records list only the commands that did the work.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -43,6 +49,44 @@ class CommandResult:
         return data
 
 
+# How each program says its version; the first line that holds a digit is kept. Programs not
+# listed here are not asked (not every program takes --version without side effects).
+VERSION_ARGV: dict[str, tuple[str, ...]] = {
+    "hdparm": ("-V",),
+    "nvme": ("version",),
+    "smartctl": ("--version",),
+    "blkdiscard": ("--version",),
+    "lsblk": ("--version",),
+    "losetup": ("--version",),
+    "mmc": ("--version",),
+}
+# Packages that ship each program, for the record ("util-linux 2.38.1", not just "lsblk").
+TOOL_PACKAGE = {
+    "hdparm": "hdparm",
+    "nvme": "nvme-cli",
+    "smartctl": "smartmontools",
+    "blkdiscard": "util-linux",
+    "lsblk": "util-linux",
+    "losetup": "util-linux",
+    "mmc": "mmc-utils",
+}
+_VERSION_WORD = re.compile(r"\bv?(\d+(?:\.\d+)+[\w.+~-]*|\d+)\b")
+
+
+def version_text(program: str, output: str) -> str | None:
+    """The version a program printed ("hdparm v9.65" -> "9.65"); None when none is seen."""
+    for line in output.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if program == "smartctl" and not line.startswith("smartctl"):
+            continue
+        m = _VERSION_WORD.search(line)
+        if m:
+            return m.group(1)
+    return None
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -54,9 +98,26 @@ class Runner:
     timeout_s: float | None = 600.0
     history: list[CommandResult] = field(default_factory=list)
     env: Mapping[str, str] | None = None
+    versions: dict[str, str | None] = field(default_factory=dict)
 
     def which(self, program: str) -> str | None:
         return shutil.which(program)
+
+    def version_of(self, program: str) -> str | None:
+        """``program``'s version, asked once and cached; None when it does not say one."""
+        name = program.rsplit("/", 1)[-1]
+        if name not in self.versions:
+            self.versions[name] = None
+            if name in VERSION_ARGV and self.which(program) is not None:
+                query = (program, *VERSION_ARGV[name])
+                res = self._execute(query, None, 30.0, None)
+                if res.found and res.returncode in (0, 1):
+                    self.versions[name] = version_text(name, res.stdout + "\n" + res.stderr)
+        return self.versions[name]
+
+    def tool_versions(self) -> dict[str, str | None]:
+        """Every program asked so far and its version, as ``{"hdparm": "9.65", ...}``."""
+        return dict(self.versions)
 
     def run(
         self,
@@ -67,6 +128,19 @@ class Runner:
         tool_version: str | None = None,
     ) -> CommandResult:
         argv = tuple(str(a) for a in argv)
+        if tool_version is None and argv:
+            tool_version = self.version_of(argv[0])
+        result = self._execute(argv, input_text, timeout_s, tool_version)
+        self.history.append(result)
+        return result
+
+    def _execute(
+        self,
+        argv: tuple[str, ...],
+        input_text: str | None,
+        timeout_s: float | None,
+        tool_version: str | None,
+    ) -> CommandResult:
         started = _now_iso()
         t0 = time.perf_counter()
         if self.which(argv[0]) is None:
@@ -109,7 +183,6 @@ class Runner:
                 result = CommandResult(
                     argv, 126, "", str(exc), started, 0.0, tool_version, found=False
                 )
-        self.history.append(result)
         return result
 
 
@@ -129,24 +202,19 @@ class ReplayRunner(Runner):
         known = {argv[0] for argv in self.answers}
         return f"/usr/bin/{program}" if program in known or self.fallback else None
 
-    def run(
+    def _execute(
         self,
-        argv: Sequence[str],
-        *,
-        input_text: str | None = None,
-        timeout_s: float | None = None,
-        tool_version: str | None = None,
+        argv: tuple[str, ...],
+        input_text: str | None,
+        timeout_s: float | None,
+        tool_version: str | None,
     ) -> CommandResult:
-        key = tuple(str(a) for a in argv)
-        answer = self.answers.get(key)
+        answer = self.answers.get(argv)
         if answer is None and self.fallback is not None:
-            answer = self.fallback(key)
+            answer = self.fallback(argv)
         if answer is None:
-            result = CommandResult(
-                key, 127, "", f"{key[0]}: command not found", _now_iso(), 0.0, tool_version, False
+            return CommandResult(
+                argv, 127, "", f"{argv[0]}: command not found", _now_iso(), 0.0, tool_version, False
             )
-        else:
-            rc, out, err = answer
-            result = CommandResult(key, rc, out, err, _now_iso(), 0.0, tool_version)
-        self.history.append(result)
-        return result
+        rc, out, err = answer
+        return CommandResult(argv, rc, out, err, _now_iso(), 0.0, tool_version)

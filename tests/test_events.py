@@ -246,6 +246,7 @@ def _eraser(*, written: int, size: int, verification: Any):
         fallback_reason=None,
         notes=[],
         commands=[],
+        hidden=None,
     )
     ctx = NS(
         wipe_id="w1",

@@ -52,7 +52,8 @@ def test_list_shows_loop_devices_and_why_the_system_disk_may_not_be_erased(tmp_p
     assert loop["erasable"] is True and loop["blockers"] == []
     assert loop["backing_file"] == str(image)
     assert loop["size_bytes"] == 8 * MiB
-    assert dev in table
+    assert loop["hidden_area"]["finding"] == "not_applicable"  # a loop device has no HPA/DCO
+    assert dev in table and "HPA/DCO" in table
     root_dev = os.stat("/").st_dev
     system = [
         d for d in out["disks"] if d["maj_min"] == f"{os.major(root_dev)}:{os.minor(root_dev)}"

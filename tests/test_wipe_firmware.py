@@ -79,7 +79,10 @@ def test_auto_chooses_the_firmware_purge_when_the_planner_allows_it():
     assert "hdparm --user-master u --security-set-pass p /dev/sda" in data["steps"]
     assert data["confirm_with"]["tokens"] == ["9RK1XXXX"]
     assert fw.planned[0]["serial"] == "9RK1XXXX" and fw.planned[0]["protocol"] == "ATA"
-    assert [(c.argv[0], c.stdout) for c in plan.commands] == [("hdparm", "ATA device")]
+    # The hidden-area read comes first (this stand-in drive does not answer it), then the planner.
+    assert [c.argv[:2] for c in plan.commands] == [("hdparm", "-N"), ("hdparm", "-I")]
+    assert plan.commands[-1].stdout == "ATA device"
+    assert plan.hidden.finding == "could_not_be_read"
 
 
 def test_auto_falls_back_to_one_overwrite_pass_and_says_why():

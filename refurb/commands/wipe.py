@@ -84,28 +84,48 @@ def list_cmd(
         False, "--no-smart", help="Do not ask smartctl for serials (faster, less complete)."
     ),
 ) -> None:
-    from refurb.wipe import list_disks
+    from refurb.wipe import list_disks_hidden
 
     env: Env = ctx.obj
-    disks, warnings = list_disks(env, with_smart=not no_smart)
+    disks, warnings, hidden = list_disks_hidden(env, with_smart=not no_smart)
     if json_out:
-        env.print_json({"disks": [d.to_dict() for d in disks], "warnings": warnings})
+        env.print_json(
+            {
+                "disks": [d.to_dict() | {"hidden_area": hidden[d.path].to_dict()} for d in disks],
+                "warnings": warnings,
+            }
+        )
         return
     for warning in warnings:
         env.err.print(f"[yellow]{warning}[/yellow]")
     if not disks:
         env.err.print(_("No disks found."))
         return
-    _render_disks(env, disks)
+    _render_disks(env, disks, hidden)
 
 
-def _render_disks(env: Env, disks: list[Disk]) -> None:
+def _hidden_text(area: Any) -> str:
+    if area is None:
+        return "—"
+    if area.finding == "found":
+        return (
+            "[yellow]" + _("{size} hidden").format(size=_size(area.remaining_bytes())) + "[/yellow]"
+        )
+    return {
+        "not_found": _("none"),
+        "not_applicable": _("n/a"),
+        "could_not_be_read": _("could not be read"),
+    }.get(area.finding, area.finding)
+
+
+def _render_disks(env: Env, disks: list[Disk], hidden: dict[str, Any] | None = None) -> None:
     from rich.table import Table
 
     from refurb.disks import not_own_reason, not_own_text
 
     table = Table(show_edge=False)
-    for col in (_("Disk"), _("Model"), _("Serial"), _("Size"), _("Type"), _("May be erased")):
+    cols = (_("Disk"), _("Model"), _("Serial"), _("Size"), _("Type"), _("HPA/DCO"))
+    for col in (*cols, _("May be erased")):
         table.add_column(col)
     for d in disks:
         reason = not_own_reason(d)
@@ -121,6 +141,7 @@ def _render_disks(env: Env, disks: list[Disk]) -> None:
             d.serial or "—",
             _size(d.size_bytes),
             _media(d.media_type) + (f"\n[dim]{not_own_text(reason)}[/dim]" if reason else ""),
+            _hidden_text((hidden or {}).get(d.path)),
             verdict,
         )
     env.out.print(table)
@@ -158,6 +179,14 @@ def run_cmd(
         False, "--dry-run", help="Print the exact plan and commands; change nothing."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the plan or the results as JSON."),
+    unlock_hidden: bool = typer.Option(
+        False,
+        "--unlock-hidden",
+        help="Lift a Host Protected Area for the erasure (until the drive's next reset).",
+    ),
+    restore_hidden: bool = typer.Option(
+        False, "--restore-hidden", help="Set a lifted Host Protected Area back afterwards."
+    ),
 ) -> None:
     from refurb.errors import EraseFailed
     from refurb.wipe import StopFlag, WipeOptions, prepare
@@ -165,7 +194,12 @@ def run_cmd(
     env: Env = ctx.obj
     if not dry_run and not asset:
         raise typer.BadParameter(_("say which device these disks belong to"), param_hint="--asset")
-    options = WipeOptions(method=method.value, verify=verify.value)
+    options = WipeOptions(
+        method=method.value,
+        verify=verify.value,
+        unlock_hidden=unlock_hidden,
+        restore_hidden=restore_hidden,
+    )
     if dry_run:
         if asset:
             from refurb.store import open_store
@@ -206,6 +240,7 @@ def run_cmd(
                 _render_plan(env, plan)
         if not yes:
             for plan in preparation.plans:
+                _ask_unlock(env, plan, restore_hidden)
                 _confirm(env, plan)
         stop = StopFlag()
         with _progress(env, disabled=json_out) as on_progress, stop_on_signals(stop):
@@ -247,6 +282,51 @@ def run_cmd(
         )
 
 
+VALIDATE_HELP = (
+    "A second person re-reads a fresh sample (at least 1 %, plus the first and last MiB) of "
+    "each disk of the device that was erased and is still attached, compares it with what the "
+    "erasure record says was written, and records a wipe_validation event with their name.\n\n"
+    "Exit status 3 when a disk does not read back as recorded.\n\n"
+    "Example: refurb wipe validate RF-7K3QM-X4T2A --operator bob"
+)
+
+
+@app.command("validate", help=VALIDATE_HELP)
+def validate_cmd(
+    ctx: typer.Context,
+    asset: str = typer.Argument(..., help="The device whose erased disks to check."),
+    operator: str | None = typer.Option(
+        None, "--operator", help="Who validates (not the person who erased)."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the validations as JSON."),
+) -> None:
+    from refurb.errors import EraseFailed
+    from refurb.store import open_store
+    from refurb.wipe.validate import validate
+
+    env: Env = ctx.obj
+    with open_store(env) as store:
+        results = validate(env, store, asset, operator or env.actor)
+    if json_out:
+        env.print_json({"asset_id": asset, "validations": results})
+    else:
+        for r in results:
+            where = r.get("device") or "—"
+            env.out.print(
+                f"{where}  {r['disk'].get('serial') or r['disk'].get('backing_file') or ''}  "
+                + {
+                    "passed": _("[green]passed[/green]"),
+                    "failed": _("[red]failed[/red]"),
+                    "not_attached": _("[yellow]not attached[/yellow]"),
+                }[r["outcome"]]
+            )
+    failed = [r for r in results if r["outcome"] == "failed"]
+    if failed:
+        raise EraseFailed(
+            _("{n} disk(s) did not read back as their erasure record says").format(n=len(failed))
+        )
+
+
 def _render_plan(env: Env, plan: DiskPlan) -> None:
     d = plan.disk
     title = " ".join(x for x in (d.model, d.serial) if x) or d.backing_file or d.name
@@ -260,6 +340,26 @@ def _render_plan(env: Env, plan: DiskPlan) -> None:
         env.err.print(f"  [yellow]{note}[/yellow]")
     for n, step in enumerate(plan.steps(), start=1):
         env.err.print(f"  {n}. {step}", markup=False)
+
+
+def _ask_unlock(env: Env, plan: DiskPlan, restore: bool) -> None:
+    """An HPA hides sectors and --unlock-hidden was not given: ask whether to lift it."""
+    from refurb.wipe.engine import consent_to_unlock
+
+    hidden = plan.hidden
+    if hidden is None or not hidden.hpa_sectors or hidden.unlock:
+        return
+    question = _("Lift the Host Protected Area of {path} ({size}) for the erasure?").format(
+        path=plan.disk.path, size=_size(hidden.hpa_bytes)
+    )
+    try:
+        agreed = typer.confirm(question, default=False, err=True)
+    except typer.Abort:
+        agreed = False
+    if agreed:
+        consent_to_unlock(plan, restore=restore)
+        for step in plan.steps()[:1]:
+            env.err.print(f"  {step}", markup=False)
 
 
 def _confirm(env: Env, plan: DiskPlan) -> None:

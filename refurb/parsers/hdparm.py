@@ -179,3 +179,124 @@ def _security_line(line: str, sec: dict[str, Any]) -> None:
         sec["expired"] = value
     elif rest.startswith("supported: enhanced erase"):
         sec["enhanced_erase"] = value
+
+
+# -- hidden areas: `hdparm -N` and `hdparm --dco-identify` ----------------------------------------
+
+_MAX_SECTORS = re.compile(r"max sectors\s*=\s*(\d+)\s*/\s*(\d+)\s*,?\s*\(?([^\n)]*)")
+_SETTING = re.compile(r"setting max visible sectors to\s*(\d+)\s*\((permanent|temporary)\)")
+_REAL_MAX = re.compile(r"Real max sectors:\s*(\d+)")
+
+
+def parse_max_sectors(text: str) -> dict[str, Any]:
+    """`hdparm -N DEVICE` -> current (visible) and native max sectors and whether an HPA hides some.
+
+    ``{"valid": bool, "current": int|null, "native": int|null, "hpa_enabled": bool|null,
+    "accessible_max_address": bool, "hidden_sectors": int|null, "set_to": int|null,
+    "set_permanent": bool|null, "warnings": [str]}``. A bridge that does not pass the command
+    through prints ``0/1`` or "bad/missing sense data": not valid, never "no HPA"."""
+    out: dict[str, Any] = {
+        "valid": False,
+        "current": None,
+        "native": None,
+        "hpa_enabled": None,
+        "accessible_max_address": False,
+        "hidden_sectors": None,
+        "set_to": None,
+        "set_permanent": None,
+        "warnings": [],
+    }
+    if not isinstance(text, str):
+        out["warnings"].append("no hdparm -N output")
+        return out
+    if m := _SETTING.search(text):
+        out["set_to"], out["set_permanent"] = int(m.group(1)), m.group(2) == "permanent"
+    matches = _MAX_SECTORS.findall(text)
+    if not matches:
+        out["warnings"].append("no 'max sectors' line in hdparm -N output")
+        return out
+    current, native, rest = matches[-1]
+    current_n, native_n = int(current), int(native)
+    rest = rest.lower()
+    out["accessible_max_address"] = "accessible max address" in rest
+    if "bad/missing sense data" in text.lower() or "invalid" in rest or native_n <= 1:
+        out["warnings"].append(
+            f"hdparm -N gave {current}/{native}: the drive's answer cannot be trusted"
+        )
+        return out
+    if current_n > native_n:
+        out["warnings"].append(f"visible sectors {current} exceed native {native}")
+        return out
+    out.update(valid=True, current=current_n, native=native_n)
+    out["hidden_sectors"] = native_n - current_n
+    out["hpa_enabled"] = current_n < native_n
+    return out
+
+
+def parse_dco(text: str) -> dict[str, Any]:
+    """`hdparm --dco-identify DEVICE` -> ``{"valid": bool, "real_max_sectors": int|null,
+    "checksum_verified": bool, "hpa_feature": bool, "warnings": [str]}``.
+
+    ``real_max_sectors`` is the size the drive has without its Device Configuration Overlay; more
+    than `hdparm -N`'s native max means a DCO hides the difference."""
+    out: dict[str, Any] = {
+        "valid": False,
+        "real_max_sectors": None,
+        "checksum_verified": False,
+        "hpa_feature": False,
+        "warnings": [],
+    }
+    if not isinstance(text, str) or not text.strip():
+        out["warnings"].append("empty hdparm --dco-identify output")
+        return out
+    m = _REAL_MAX.search(text)
+    if m is None or int(m.group(1)) <= 1:
+        out["warnings"].append("no usable 'Real max sectors' in hdparm --dco-identify output")
+        return out
+    out["valid"] = True
+    out["real_max_sectors"] = int(m.group(1))
+    out["checksum_verified"] = "dco checksum verified" in text.lower()
+    out["hpa_feature"] = bool(
+        re.search(r"^\s*ATA command/feature sets:\s*\n[^\n]*\bHPA\b", text, re.M)
+    )
+    return out
+
+
+_SANITIZE_STATE = re.compile(r"State:\s*(SD\d)\b\s*([^\n]*)")
+_SANITIZE_PROGRESS = re.compile(r"Progress:\s*0x([0-9a-fA-F]+)")
+
+
+def parse_sanitize_status(text: str) -> dict[str, Any]:
+    """`hdparm --sanitize-status DEVICE` (stdout and stderr together) -> the sanitize state.
+
+    ``{"valid": bool, "state": "SD0".."SD4"|null, "in_progress": bool, "progress": float|null,
+    "succeeded": bool, "failed": bool, "frozen": bool}``. hdparm prints ``State: SD2 Sanitize
+    operation In Process`` / ``Progress: 0x41c2 (25%)`` while it runs, ``Last Sanitize Operation
+    Completed Without Error`` once it succeeded, and ``SANITIZE device error reason: ...`` on
+    stderr when the drive reports an error."""
+    out: dict[str, Any] = {
+        "valid": False,
+        "state": None,
+        "in_progress": False,
+        "progress": None,
+        "succeeded": False,
+        "failed": False,
+        "frozen": False,
+    }
+    if not isinstance(text, str):
+        return out
+    lowered = text.lower()
+    if m := _SANITIZE_STATE.search(text):
+        out["valid"] = True
+        out["state"] = m.group(1)
+        words = m.group(2).lower()
+        out["in_progress"] = m.group(1) == "SD2" or "in process" in words
+        out["frozen"] = m.group(1) == "SD1" or "frozen" in words
+        out["failed"] = m.group(1) == "SD3" or "failed" in words
+    if p := _SANITIZE_PROGRESS.search(text):
+        out["progress"] = min(1.0, (int(p.group(1), 16) + 1) / 0xFFFF)
+    out["succeeded"] = "completed without error" in lowered and not out["in_progress"]
+    if "sanitize device error reason" in lowered:
+        out["valid"], out["failed"] = True, True
+        out["succeeded"] = False
+    return out

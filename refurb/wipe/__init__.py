@@ -30,6 +30,7 @@ from refurb.wipe.session import (
     close_dangling,
     execute,
     list_disks,
+    list_disks_hidden,
     prepare,
     stop_on_signals,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "close_dangling",
     "execute",
     "list_disks",
+    "list_disks_hidden",
     "plan_disk",
     "prepare",
     "stop_on_signals",

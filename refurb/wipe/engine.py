@@ -22,6 +22,7 @@ from refurb import units
 from refurb.errors import RefurbError, Refused
 from refurb.i18n import _
 from refurb.runner import CommandResult, Runner
+from refurb.wipe import hidden as hidden_areas
 from refurb.wipe.blockio import (
     CHUNK,
     VANISHED_ERRNOS,
@@ -40,6 +41,7 @@ from refurb.wipe.blockio import (
     write_all,
 )
 from refurb.wipe.discovery import Confirmation, Disk, check_same_disk, confirmation_for
+from refurb.wipe.hidden import HiddenArea
 from refurb.wipe.patterns import AesCtrPattern, ZeroPattern, make_pattern
 from refurb.wipe.verify import (
     PIECE,
@@ -70,6 +72,9 @@ class WipeOptions:
     # that fail completely (a disk that stopped answering).
     max_error_ranges: int = 1000
     dead_after_chunks: int = 8
+    # An HPA found on an ATA disk: lift it for the erasure (volatile), and set it back after.
+    unlock_hidden: bool = False
+    restore_hidden: bool = False
 
     def check(self) -> None:
         from refurb.errors import InvalidInput
@@ -145,6 +150,7 @@ class DiskPlan:
     fallback_reason: str | None = None
     notes: list[str] = field(default_factory=list)
     commands: list[CommandResult] = field(default_factory=list)
+    hidden: HiddenArea | None = None
 
     @property
     def confirmation(self) -> Confirmation:
@@ -159,6 +165,19 @@ class DiskPlan:
         d = self.disk
         size = units.disk_size(d.size_bytes)
         out = []
+        h = self.hidden
+        lift = h is not None and h.unlock and h.unlock_argv()
+        if lift:
+            out.append(" ".join(h.unlock_argv() or []))
+            size = _human((h.native_sectors or 0) * h.sector_size)
+        out += self._erase_steps(size)
+        if lift and h.restore:
+            out.append(" ".join(h.restore_argv() or []))
+        return out
+
+    def _erase_steps(self, size: str) -> list[str]:
+        d = self.disk
+        out: list[str] = []
         if self.method == "firmware":
             out.append(
                 _("read a {pct}% sample of {path} to compare after the erase").format(
@@ -205,6 +224,7 @@ class DiskPlan:
             "firmware_commands": self.firmware_argv(),
             "steps": self.steps(),
             "notes": self.notes,
+            "hidden_area": self.hidden.to_dict() if self.hidden is not None else None,
             "confirm_with": {
                 "what": self.confirmation.what,
                 "tokens": list(self.confirmation.tokens),
@@ -230,6 +250,64 @@ def plan_disk(
     runs firmware erases; it is imported only when a firmware erase is considered."""
     options.check()
     runner = DiskRunner(runner)
+    hidden = hidden_areas.read(disk, runner)
+    hidden.unlock = options.unlock_hidden and hidden.hpa_sectors > 0
+    hidden.restore = hidden.unlock and options.restore_hidden
+    plan = _plan_method(disk, options, runner, firmware)
+    plan.hidden = hidden
+    plan.commands = runner.history
+    plan.notes += hidden_notes(hidden)
+    return plan
+
+
+def hidden_notes(hidden: HiddenArea) -> list[str]:
+    """What the plan says about a hidden area, before anything is written."""
+    notes = []
+    if hidden.hpa_sectors:
+        if hidden.unlock:
+            notes.append(
+                _(
+                    "a Host Protected Area hides {n} sectors ({size}): it is lifted for the "
+                    "erasure (hdparm -N, until the drive's next reset){restore}"
+                ).format(
+                    n=hidden.hpa_sectors,
+                    size=_human(hidden.hpa_bytes),
+                    restore=_(" and set back afterwards") if hidden.restore else "",
+                )
+            )
+        else:
+            notes.append(
+                _(
+                    "a Host Protected Area hides {n} sectors ({size}) that this erasure will not "
+                    "reach: the result can only be erased_with_exceptions (lift it with "
+                    "--unlock-hidden)"
+                ).format(n=hidden.hpa_sectors, size=_human(hidden.hpa_bytes))
+            )
+    if hidden.dco_sectors:
+        notes.append(
+            _(
+                "a Device Configuration Overlay hides {n} sectors ({size}) that this erasure "
+                "will not reach: the result can only be erased_with_exceptions"
+            ).format(n=hidden.dco_sectors, size=_human(hidden.dco_bytes))
+        )
+    if hidden.finding == "could_not_be_read":
+        notes.append(_("hidden areas (HPA/DCO) could not be read: {why}").format(why=hidden.why))
+    return notes
+
+
+def consent_to_unlock(plan: DiskPlan, *, restore: bool) -> None:
+    """The operator agreed (at the prompt) to lift this disk's HPA for the erasure."""
+    hidden = plan.hidden
+    if hidden is None or not hidden.hpa_sectors or hidden.unlock:
+        return
+    old = hidden_notes(hidden)
+    hidden.unlock, hidden.restore = True, restore
+    plan.notes = [n for n in plan.notes if n not in old] + hidden_notes(hidden)
+
+
+def _plan_method(
+    disk: Disk, options: WipeOptions, runner: DiskRunner, firmware: Any | None
+) -> DiskPlan:
     common = {
         "disk": disk,
         "requested": options.method,
@@ -313,13 +391,6 @@ def _overwrite_notes(disk: Disk) -> list[str]:
                 "not Purge; prefer --method firmware where the drive allows it"
             )
         )
-    if disk.protocol in ("ATA", "USB"):
-        notes.append(
-            _(
-                "an overwrite covers what the drive reports; a hidden area (HPA/DCO) is not "
-                "reached: check with hdparm -N {path}"
-            ).format(path=disk.path)
-        )
     return notes
 
 
@@ -378,6 +449,12 @@ class DiskRunner(Runner):
 
     def which(self, program: str) -> str | None:
         return self.inner.which(program)
+
+    def version_of(self, program: str) -> str | None:
+        return self.inner.version_of(program)
+
+    def tool_versions(self) -> dict[str, str | None]:
+        return self.inner.tool_versions()
 
     def run(self, argv: Any, **kwargs: Any) -> CommandResult:  # type: ignore[override]
         result = self.inner.run(argv, **kwargs)
@@ -450,8 +527,9 @@ class DiskEraser:
             status, reason = "failed", exc.message
         except Exception as exc:  # a bug must never become "erased"
             status, reason = "failed", f"internal error: {type(exc).__name__}: {exc}"
-        from refurb.wipe.verdict import outcome_contradiction
+        from refurb.wipe.verdict import hidden_exception, outcome_contradiction
 
+        status, reason = hidden_exception(self, status, reason)
         contradiction = outcome_contradiction(self, status)
         if contradiction is not None:
             status, reason = "failed", contradiction
@@ -462,9 +540,38 @@ class DiskEraser:
         return DiskOutcome(status, reason, record)
 
     def _run(self) -> tuple[str, str | None]:
-        if self.plan.method == "firmware":
-            return self._firmware()
-        return self._overwrite()
+        hidden = self.plan.hidden
+        if hidden is not None and hidden.unlock:
+            if not hidden_areas.lift(hidden, self.runner):
+                return "failed", _(
+                    "the Host Protected Area ({n} sectors) could not be lifted: {why}"
+                ).format(n=hidden.hpa_sectors, why=hidden.unlock_error)
+            self._resized((hidden.native_sectors or 0) * hidden.sector_size)
+        try:
+            if self.plan.method == "firmware":
+                return self._firmware()
+            return self._overwrite()
+        finally:
+            if (
+                hidden is not None
+                and hidden.unlocked
+                and hidden.restore
+                and hidden_areas.put_back(hidden, self.runner)
+            ):
+                self._resized((hidden.current_sectors or 0) * hidden.sector_size)
+
+    def _resized(self, size: int) -> None:
+        """The drive now shows ``size`` bytes: have the kernel read its capacity again and
+        expect that size when the disk is opened (the operator confirmed the drive, not a size)."""
+        from dataclasses import replace
+
+        rescan = f"/sys/block/{self.plan.disk.name}/device/rescan"
+        try:
+            with open(rescan, "w") as fh:
+                fh.write("1")
+        except OSError:
+            pass  # not a SCSI/ATA device node (a test's stand-in): its size is what it is
+        self.plan.disk = replace(self.plan.disk, size_bytes=size)
 
     def _open(self) -> Device:
         dev = open_device(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from refurb import __version__
 from refurb.i18n import _, ngettext
+from refurb.runner import TOOL_PACKAGE
 from refurb.wipe.blockio import merge
 from refurb.wipe.verdict import scope
 
@@ -86,9 +87,10 @@ def build_record(
         verification["mode"] = "sample (before/after firmware erase)"
     verification["scope"] = scope(verification)
     pattern = eraser.pattern.describe() if eraser.pattern is not None else None
-    commands = [r.to_dict() for r in ctx.discovery_commands if _about(r.argv, disk.path)]
-    commands += [r.to_dict() for r in plan.commands]
-    commands += [r.to_dict() for r in eraser.runner.history if r not in plan.commands]
+    ran = [r for r in ctx.discovery_commands if _about(r.argv, disk.path)]
+    ran += list(plan.commands)
+    ran += [r for r in eraser.runner.history if r not in plan.commands]
+    commands = [command_entry(r, eraser.runner) for r in ran]
     record: dict[str, Any] = {
         "schema": SCHEMA,
         "guideline": GUIDELINE,
@@ -111,9 +113,11 @@ def build_record(
             "o_direct": eraser.direct,
             "firmware_fallback_reason": plan.fallback_reason,
             "tool": {"name": "refurb", "version": __version__},
+            "external_tools": tools_of(commands),
             "notes": plan.notes,
         },
         "verification": verification,
+        "hidden_area": hidden_finding(plan.hidden),
         "operator": {
             "name": ctx.actor,
             "workstation": ctx.workstation,
@@ -143,6 +147,38 @@ def build_record(
             record["reason"] = "; ".join(shortfalls)
             record["exceptions"] = _exceptions("failed", record["reason"], errors)
     return record
+
+
+def hidden_finding(hidden: Any) -> dict[str, Any]:
+    """The record's hidden-area finding; a plan made before hidden areas were read has none."""
+    if hidden is None:
+        return {"finding": "could_not_be_read", "statement": "could not be read: not asked"}
+    return hidden.to_dict()
+
+
+def command_entry(result: Any, runner: Any) -> dict[str, Any]:
+    """One command of the record, with the version and package of the program that ran it."""
+    entry = result.to_dict()
+    program = str(entry["argv"][0]).rsplit("/", 1)[-1] if entry["argv"] else ""
+    if entry.get("tool_version") is None and program and result.found:
+        entry["tool_version"] = runner.version_of(program)
+    entry["tool"] = TOOL_PACKAGE.get(program, program) or None
+    return entry
+
+
+def tools_of(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each external program the record's commands used, once: package and version."""
+    seen: dict[str, dict[str, Any]] = {}
+    for entry in commands:
+        program = str(entry["argv"][0]).rsplit("/", 1)[-1] if entry.get("argv") else ""
+        if program and program not in seen:
+            seen[program] = {
+                "program": program,
+                "package": entry.get("tool"),
+                "version": entry.get("tool_version"),
+                "found": entry.get("found", True),
+            }
+    return list(seen.values())
 
 
 def _exceptions(status: str, reason: str | None, errors: list[Any]) -> list[str]:
@@ -238,6 +274,11 @@ def _payload(event: Any) -> dict[str, Any]:
     if hasattr(payload, "data"):
         payload = payload.data()
     return payload if isinstance(payload, dict) else {}
+
+
+def payload_of(event: Any) -> dict[str, Any]:
+    """An event's payload as a dict (a decoded store event, or an event dict)."""
+    return _payload(event)
 
 
 def _kind(event: Any) -> str | None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from refurb.errors import InvalidInput, Refused
 from refurb.i18n import _
 from refurb.runner import CommandResult
+from refurb.wipe import hidden as hidden_areas
 from refurb.wipe.blockio import check_not_held
 from refurb.wipe.discovery import Disk, assess, gather, resolve
 from refurb.wipe.engine import (
@@ -34,6 +35,7 @@ from refurb.wipe.engine import (
     WipeOptions,
     plan_disk,
 )
+from refurb.wipe.hidden import HiddenArea
 from refurb.wipe.record import dangling, interrupted_record, owner, owner_alive
 
 if TYPE_CHECKING:
@@ -54,6 +56,14 @@ def list_disks(env: Env, *, with_smart: bool = True) -> tuple[list[Disk], list[s
     """Every disk with model, serial, size, bus and whether (and why not) it may be erased."""
     lsblk_text, facts, _cmds = gather(env.runner, own_paths=own_paths(env), with_smart=with_smart)
     return assess(lsblk_text, facts)
+
+
+def list_disks_hidden(
+    env: Env, *, with_smart: bool = True
+) -> tuple[list[Disk], list[str], dict[str, HiddenArea]]:
+    """:func:`list_disks` plus each disk's hidden-area finding (HPA/DCO), by device path."""
+    disks, warnings = list_disks(env, with_smart=with_smart)
+    return disks, warnings, {d.path: hidden_areas.read(d, env.runner) for d in disks}
 
 
 @dataclass

@@ -58,6 +58,17 @@ def outcome_contradiction(eraser: DiskEraser, status: str) -> str | None:
     return None
 
 
+def hidden_exception(eraser: DiskEraser, status: str, reason: str | None) -> tuple[str, str | None]:
+    """``erased`` cannot stand while a hidden area (HPA not lifted, DCO) kept sectors from the
+    erasure: it becomes ``erased_with_exceptions`` with the hidden size stated."""
+    hidden = eraser.plan.hidden
+    left = hidden.remaining_bytes() if hidden is not None else 0
+    if status not in OK_STATUSES or not left:
+        return status, reason
+    why = _("{n} bytes in a hidden area (HPA/DCO) were not erased").format(n=left)
+    return "erased_with_exceptions", "; ".join(x for x in (reason, why) if x)
+
+
 def scope_code(mode: str | None, result: str | None = None) -> str:
     """The scope of a verification from its mode as records spell it."""
     text = str(mode or "").lower()
