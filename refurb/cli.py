@@ -180,7 +180,7 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, device, grade, init, intake, label, loans, os_, wipe
+    from refurb.commands import admin, demo, device, grade, init, intake, label, loans, os_, wipe
     from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
@@ -198,6 +198,7 @@ def _register() -> None:
     app.add_typer(loans.partner_app, name="partner")
     app.add_typer(loans.loan_app, name="loan")
     app.command("handout", help=loans.HANDOUT_HELP)(loans.handout)
+    app.command("demo", help=demo.HELP)(demo.demo)
 
 
 _register()
