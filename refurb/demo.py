@@ -122,7 +122,7 @@ def run_demo(
 ) -> DemoResult:
     """Init, probe, erase an image, record an OS, grade, label and certify, all in ``folder``."""
     from refurb import probe as probe_core
-    from refurb.certificates import issue_certificate
+    from refurb.certificates import issue_certificate, status_text
     from refurb.grading import grade_device, latest_probe, load_rules, parse_check_options
     from refurb.labels import DEFAULT_TEMPLATE, get_template, make_labels
     from refurb.osinstall import build_record
@@ -179,14 +179,14 @@ def run_demo(
                 on_progress=on_progress,
             )
     result.wipe_status = wiped.status
-    step("wipe", _("{where}: {status}").format(where=where, status=wiped.status))
+    step("wipe", f"{where}: {status_text(wiped.status)}")
     if wiped.status in ("failed", "interrupted"):
         return result
 
     payload = build_record(
         image="Linux Mint",
         version="22.1",
-        notes=_("recorded by refurb demo: no system was installed"),
+        notes="recorded by refurb demo: no system was installed",
     )
     with open_store(denv) as store:
         store.append(asset_id, "os_install", payload)
@@ -235,7 +235,7 @@ def run_demo(
     if cert.get("pdf"):
         result.files["certificate_pdf"] = str(cert["pdf"])
     result.certificate_result = cert["result"]
-    text = _("signed erasure certificate: {result}").format(result=cert["result"])
+    text = _("signed erasure certificate: {result}").format(result=status_text(cert["result"]))
     if any(d.get("status") == "not_erased" for d in cert["disks"]):
         text += " " + _(
             "(the image is erased; this machine's own disks are listed as not erased: "

@@ -15,8 +15,7 @@ own, a probe of this machine, the erasure of a small disk image (through a loop 
 the plain file otherwise) with its verification, an OS record, a grade with answers given by the
 demo, a label PNG and a signed erasure certificate (JSON and PDF). No root needed.
 
-Example: refurb demo --dir /tmp/refurb-demo
-"""
+Example: refurb demo --dir /tmp/refurb-demo"""
 
 
 def demo(
@@ -31,7 +30,9 @@ def demo(
     keep: bool = typer.Option(
         True, "--keep/--no-keep", help="Keep the folder afterwards (--no-keep removes it)."
     ),
-    json_out: bool = typer.Option(False, "--json", help="Print a summary as JSON."),
+    json_out: bool = typer.Option(
+        False, "--json", help="Print what the demo did and where its files are as JSON."
+    ),
 ) -> None:
     import shutil
     import tempfile
