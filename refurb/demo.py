@@ -120,7 +120,10 @@ def run_demo(
     on_progress: Any = None,
     stop: Any = None,
 ) -> DemoResult:
-    """Init, probe, erase an image, record an OS, grade, label and certify, all in ``folder``."""
+    """Init, probe, erase an image, record an OS, grade, label and certify, all in ``folder``.
+
+    Ctrl-C while erasing sets ``stop`` (the image is recorded interrupted and the demo ends);
+    elsewhere it raises KeyboardInterrupt. Either way a loop device is detached."""
     from refurb import probe as probe_core
     from refurb.certificates import issue_certificate, status_text
     from refurb.grading import grade_device, latest_probe, load_rules, parse_check_options
@@ -128,10 +131,11 @@ def run_demo(
     from refurb.osinstall import build_record
     from refurb.setup import initialize
     from refurb.store import open_store
-    from refurb.wipe import StopFlag, WipeOptions, execute, prepare
+    from refurb.wipe import StopFlag, WipeOptions, execute, prepare, stop_on_signals
     from refurb.wipe.image import prepare_image
 
     folder.mkdir(parents=True, exist_ok=True)
+    stop = stop if stop is not None else StopFlag()
     result = DemoResult(folder=folder)
     denv = demo_env(env, folder)
 
@@ -168,14 +172,14 @@ def run_demo(
             preparation = prepare_image(image, options, denv.runner)
             result.erased_as = "image file"
             where = _("the image file {image} (no root: no loop device)").format(image=image)
-        with open_store(denv) as store:
+        with open_store(denv) as store, stop_on_signals(stop):
             (wiped,) = execute(
                 denv,
                 store,
                 asset_id,
                 preparation,
                 options,
-                stop=stop or StopFlag(),
+                stop=stop,
                 on_progress=on_progress,
             )
     result.wipe_status = wiped.status

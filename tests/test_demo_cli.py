@@ -132,3 +132,41 @@ def test_an_image_is_only_ever_a_regular_file(tmp_path):
     (plan,) = prepare_image(image, WipeOptions(method="auto"), Runner()).plans
     assert plan.method == "prng" and plan.technique == "overwrite"
     assert plan.disk.media_type == "disk image (regular file)"
+
+
+def _loops_over(image: Path) -> list[str]:
+    found = []
+    for backing in Path("/sys/block").glob("loop*/loop/backing_file"):
+        try:
+            if backing.read_text().strip() == str(image):
+                found.append(backing.parent.parent.name)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.root
+def test_ctrl_c_during_the_demo_detaches_its_loop_device(tmp_path):
+    import signal
+    import sys
+    import time
+
+    folder = tmp_path / "demo"
+    image = folder / "demo-disk.img"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "refurb", "demo", "--dir", str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _loops_over(image) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert proc.poll() is None, "the demo ended before its loop device was seen"
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert _loops_over(image) == []

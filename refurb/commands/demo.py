@@ -39,7 +39,7 @@ def demo(
 
     from refurb.commands.wipe import _progress
     from refurb.demo import run_demo
-    from refurb.wipe import StopFlag, stop_on_signals
+    from refurb.wipe import StopFlag
 
     env: Env = ctx.obj
     made = folder is None
@@ -53,7 +53,7 @@ def demo(
 
     stop = StopFlag()
     try:
-        with _progress(env, disabled=json_out) as on_progress, stop_on_signals(stop):
+        with _progress(env, disabled=json_out) as on_progress:
             result = run_demo(env, where, on_step=on_step, on_progress=on_progress, stop=stop)
     finally:
         if not keep and (made or folder is not None):
@@ -61,6 +61,8 @@ def demo(
     if stop.reason == "SIGINT":
         env.err.print(_("Interrupted: the demo stopped."))
         raise typer.Exit(int(ExitStatus.CTRL_C))
+    if stop.reason == "SIGTERM":
+        raise typer.Exit(int(ExitStatus.TERMINATED))
     if json_out:
         env.print_json({**result.to_dict(), "kept": keep})
     else:
