@@ -96,20 +96,31 @@ def attached(image: Path, can_loop: bool) -> Iterator[str | None]:
         yield None
         return
     try:
+        try:
+            done = subprocess.run(
+                ["losetup", "-f", "--show", str(image)],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            device = done.stdout.strip() if done.returncode == 0 else ""
+        except (OSError, subprocess.SubprocessError):
+            device = ""
+        yield device or None
+    finally:
+        # Every loop device over the image, also one attached just as Ctrl-C came, unnamed yet.
+        for dev in _loops_over(image):
+            subprocess.run(["losetup", "-d", dev], capture_output=True, timeout=30)
+
+
+def _loops_over(image: Path) -> list[str]:
+    try:
         done = subprocess.run(
-            ["losetup", "-f", "--show", str(image)], capture_output=True, text=True, timeout=30
+            ["losetup", "-j", str(image)], capture_output=True, text=True, timeout=30
         )
     except (OSError, subprocess.SubprocessError):
-        yield None
-        return
-    device = done.stdout.strip() if done.returncode == 0 else ""
-    if not device:
-        yield None
-        return
-    try:
-        yield device
-    finally:
-        subprocess.run(["losetup", "-d", device], capture_output=True, timeout=30)
+        return []
+    return [line.split(":", 1)[0] for line in done.stdout.splitlines() if line.startswith("/dev/")]
 
 
 def run_demo(

@@ -169,4 +169,4 @@ def test_ctrl_c_during_the_demo_detaches_its_loop_device(tmp_path):
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
-    assert _loops_over(image) == []
+    assert _loops_over(image) == [], err

@@ -79,12 +79,13 @@ def demo(
         }
         env.out.print(_("[bold]Demo device {asset}[/bold]").format(asset=result.asset_id))
         for key, path in result.files.items():
-            env.out.print(f"  {names.get(key, key)}: {path}")
+            env.out.print(f"  {names.get(key, key)}: {path}", soft_wrap=True)
         if keep:
             env.out.print(
                 _("Look around: REFURB_HOME={home} refurb show {asset}").format(
                     home=Path(result.files["store"]).parent, asset=result.asset_id
-                )
+                ),
+                soft_wrap=True,
             )
         else:
             env.out.print(_("The demo folder was removed (--no-keep)."))
