@@ -180,7 +180,8 @@ def root(
 
 
 def _register() -> None:
-    from refurb.commands import admin, demo, device, grade, init, intake, label, loans, os_, wipe
+    from refurb.commands import admin, device, grade, init, intake, label, loans, os_, reports, wipe
+    from refurb.commands import demo as demo_cmd
     from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
@@ -198,7 +199,17 @@ def _register() -> None:
     app.add_typer(loans.partner_app, name="partner")
     app.add_typer(loans.loan_app, name="loan")
     app.command("handout", help=loans.HANDOUT_HELP)(loans.handout)
-    app.command("demo", help=demo.HELP)(demo.demo)
+    app.command("stock", help=reports.STOCK_HELP)(reports.stock)
+    app.add_typer(reports.app, name="export")
+    from refurb.commands import keys as keys_cmd
+
+    app.add_typer(keys_cmd.app, name="keys")
+    from refurb.commands import config as config_cmd
+    from refurb.commands import sync as sync_cmd
+
+    app.add_typer(sync_cmd.app, name="sync")
+    app.command("config", help=config_cmd.HELP)(config_cmd.config)
+    app.command("demo", help=demo_cmd.HELP)(demo_cmd.demo)
 
 
 _register()

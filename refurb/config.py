@@ -13,6 +13,8 @@ from refurb.i18n import _
 
 DEFAULTS: dict[str, Any] = {
     "site": "",
+    "contact": "",
+    "operator": "",
     "lang": "",
     "inventory": "",
     "label_url": "",
@@ -39,6 +41,8 @@ class Settings:
     inventory: str | None = None
     label_url: str | None = None
     workstation: str | None = None
+    contact: str | None = None  # how donors reach the site, on certificates
+    operator: str | None = None  # who answers for this bench's erasures, on certificates
     raw: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -49,6 +53,8 @@ class Settings:
             inventory=_text(data.get("inventory")),
             label_url=_text(data.get("label_url")),
             workstation=_text(data.get("workstation")),
+            contact=_text(data.get("contact")),
+            operator=_text(data.get("operator")),
             raw=dict(data),
         )
 

@@ -118,7 +118,7 @@ def _render(facts: dict[str, Any], path: Path, config_dir: Path | None, lang: st
     from fpdf import FPDF
 
     from refurb import units
-    from refurb.certificates import _add_fonts
+    from refurb.certificate_pdf import _add_fonts
     from refurb.readiness import kind_word, rule_for
     from refurb.specs import model_line
 

@@ -49,11 +49,11 @@ class Device(SQLModel, table=True):
     kind: str = Field(default="laptop", index=True, max_length=20)
     serial: str | None = Field(default=None, index=True, max_length=120)
     manufacturer: str | None = Field(default=None, max_length=120)
-    model: str | None = Field(default=None, max_length=200)
-    donor: str | None = Field(default=None, max_length=200)
+    model: str | None = Field(default=None, index=True, max_length=200)
+    donor: str | None = Field(default=None, index=True, max_length=200)
     batch: str | None = Field(default=None, index=True, max_length=120)
     notes: str | None = Field(default=None, sa_column=Column(Text))
-    location: str | None = Field(default=None, max_length=200)
+    location: str | None = Field(default=None, index=True, max_length=200)
     cpu: str | None = Field(default=None, max_length=200)
     ram_bytes: int | None = Field(default=None, sa_column=Column(BigInteger))
     storage: str | None = Field(default=None, max_length=200)
@@ -149,3 +149,42 @@ class LoanRef(SQLModel, table=True):
     loan_id: str = Field(primary_key=True, max_length=36)
     ref: str = Field(max_length=120)
     salt: str = Field(max_length=64)
+
+
+class SyncHead(SQLModel, table=True):
+    """The last event of each workstation chain this database received by `refurb sync`.
+
+    On the shared inventory this is the high-water mark per workstation, advanced in the same
+    transaction as the events; on a bench it marks how far each other bench's chain was pulled.
+    """
+
+    __tablename__ = "sync_heads"
+
+    workstation: str = Field(primary_key=True, max_length=36)
+    last_ws_seq: int = 0
+    last_hash: str = Field(default="", max_length=64)
+    updated_at: str = Field(max_length=40)
+
+
+class SyncReceipt(SQLModel, table=True):
+    """What an inventory answered to a push: which range of which chain it now holds."""
+
+    __tablename__ = "sync_receipts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    inventory: str = Field(max_length=300)  # the URL without its password
+    workstation: str = Field(max_length=36)
+    first_seq: int
+    last_seq: int
+    count: int
+    last_hash: str = Field(max_length=64)
+    at: str = Field(max_length=40)
+
+
+class SyncInfo(SQLModel, table=True):
+    """Facts about this database as a sync partner: the refurb version that last migrated it."""
+
+    __tablename__ = "sync_info"
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(max_length=200)

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ from refurb.readiness import DEFAULT_KIND, check_kind
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0002_loans"
+SCHEMA_HEAD = "0004_sync"
 MIGRATIONS = Path(__file__).parent / "migrations"
 JSON_FIELDS = ("specs", "disks")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location", "kind")
@@ -66,9 +67,15 @@ def _clean_text(value: Any) -> Any:
     return value
 
 
+@cache
 def _column_limit(field: str) -> int | None:
     column = Device.__table__.columns.get(field)  # type: ignore[attr-defined]
     return getattr(column.type, "length", None) if column is not None else None
+
+
+@cache
+def _device_fields() -> frozenset[str]:
+    return frozenset(Device.model_fields)
 
 
 def _check_lengths(payload: dict[str, Any], row: int | None) -> None:
@@ -89,7 +96,8 @@ def _row_values(state: dict[str, Any]) -> dict[str, Any]:
 
     The full values stay in the events; only the row (a cache of them) is shortened.
     """
-    values = {k: v for k, v in state.items() if k in Device.model_fields}
+    fields = _device_fields()
+    values = {k: v for k, v in state.items() if k in fields}
     for field in JSON_FIELDS:
         values[field] = canonical_json(values[field]) if values.get(field) else None
     for field, value in values.items():
@@ -567,7 +575,8 @@ class Store:
             self.session.exec(text("DELETE FROM partners"))
             self.session.flush()
             states: dict[str, dict[str, Any]] = {}
-            for ev in self.session.exec(select(Event).order_by(Event.seq)).scalars():
+            order = (Event.created_at, Event.workstation, Event.ws_seq)  # as `refurb sync` folds
+            for ev in self.session.exec(select(Event).order_by(*order)).scalars():
                 payload = json.loads(ev.payload)
                 if ev.kind in LOAN_KINDS or ev.kind in PARTNER_KINDS:
                     from refurb.loan_fold import project

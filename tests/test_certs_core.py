@@ -27,6 +27,8 @@ DEVICE = {
     "serial": "PF0ABC12",
 }
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+# The probe that inventoried the disk wipe_payload() erases.
+PROBED = probe_event({"name": "sda", "serial": "S2RLNX0H700433B", "model": "Samsung SSD 850 EVO"})
 
 
 def signed(events, key=KEY, site="Repair Café Gent") -> dict:
@@ -82,7 +84,7 @@ def test_canonical_form():
 
 
 def test_fully_erased_device():
-    envelope = signed([event("wipe", wipe_payload())])
+    envelope = signed([PROBED, event("wipe", wipe_payload())])
     cert = envelope["certificate"]
     assert cert["schema"] == "refurb.erasure-certificate/1"
     assert cert["result"] == "erased"
@@ -122,12 +124,13 @@ def test_fully_erased_device():
         ),
         (
             [
+                PROBED,
                 event(
                     "wipe",
                     wipe_payload(
                         status="erased_with_exceptions", exceptions=["3 sectors remapped"]
                     ),
-                )
+                ),
             ],
             "erased_with_exceptions",
             ["erased_with_exceptions"],
@@ -141,9 +144,27 @@ def test_fully_erased_device():
             ["interrupted"],
         ),
         (
-            [event("wipe", wipe_payload(status="failed"), 1), event("wipe", wipe_payload(), 2)],
+            [
+                PROBED,
+                event("wipe", wipe_payload(status="failed"), 1),
+                event("wipe", wipe_payload(), 2),
+            ],
             "erased",
             ["erased"],
+        ),
+        ([event("wipe", wipe_payload())], "disks_not_inventoried", ["erased"]),
+        (
+            [event("wipe", wipe_payload(status="erased_with_exceptions"))],
+            "disks_not_inventoried",
+            ["erased_with_exceptions"],
+        ),
+        (
+            [
+                event("wipe", wipe_payload(), 1),
+                event("wipe", wipe_payload(name="sdb", serial="W2", status="failed"), 2),
+            ],
+            "not_erased",
+            ["erased", "failed"],
         ),
     ],
     ids=[
@@ -155,6 +176,9 @@ def test_fully_erased_device():
         "exceptions",
         "later-interrupted",
         "retried",
+        "never-probed",
+        "never-probed-exceptions",
+        "never-probed-failed",
     ],
 )
 def test_certificate_never_claims_erased_when_not(events, result, statuses):
@@ -250,7 +274,8 @@ def _text(pdf: Path) -> str:
 @pytest.mark.parametrize(
     ("events", "banner", "colour"),
     [
-        ([event("wipe", wipe_payload())], "ERASED", (22, 120, 60)),
+        ([PROBED, event("wipe", wipe_payload())], "ERASED", (22, 120, 60)),
+        ([event("wipe", wipe_payload())], "DISKS NOT INVENTORIED", (190, 120, 0)),
         ([event("wipe", wipe_payload(status="failed"))], "NOT ERASED", (180, 30, 30)),
         ([], "NOT ERASED", (180, 30, 30)),
     ],
@@ -339,3 +364,12 @@ def test_pdf_keeps_names_outside_latin1(tmp_path):
     text = _text(pdf)
     assert "Atelier Œuvre — Ünal & Łukasz" in text
     assert "?" not in text.split("Signature")[0]
+
+
+def test_a_number_too_large_for_a_float_is_not_a_certificate():
+    text = SMALL.decode()
+    at = text.index('"size_bytes":') + len('"size_bytes":')
+    end = at + next(i for i, ch in enumerate(text[at:]) if ch in ",}")
+    broken = (text[:at] + "1e999" + text[end:]).encode()
+    with pytest.raises(certs.CertificateInvalid):
+        certs.verify(broken)

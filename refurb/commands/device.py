@@ -103,14 +103,20 @@ def show(
     with open_store(env) as store:
         device = store.get_device(asset)
         state = store.live_state(device)
-        events = store.events(device.asset_id)
+        # in the order every bench folds them, also where synced benches' events meet
+        events = sorted(
+            store.events(device.asset_id), key=lambda e: (e.created_at, e.workstation, e.ws_seq)
+        )
         loan = None
         if state["status"] in ("on_loan", "handed_out"):
             from refurb.loans import current
 
             found = current(store, device.asset_id)
             loan = found.to_dict() if found else None
+    from refurb.conflicts import detect
+
     missing = missing_for_ready(state)
+    contradictions = detect(device.asset_id, events)  # from benches that synced (refurb sync)
     timeline = [
         {
             "id": ev.id,
@@ -129,10 +135,16 @@ def show(
                 "missing_for_ready": missing,
                 "loan": loan,
                 "events": timeline,
+                "conflicts": contradictions,
             }
         )
         return
     _render_device(env, state, missing, timeline, loan)
+    if contradictions:
+        from refurb.commands.sync import conflict_line
+
+        for c in contradictions:
+            env.out.print("[yellow]⚠[/yellow] " + conflict_line(c))
 
 
 def _render_device(

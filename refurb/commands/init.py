@@ -20,10 +20,20 @@ def init(
     site: str | None = typer.Option(
         None, "--site", help="Name of the workshop, shown on certificates."
     ),
+    contact: str | None = typer.Option(
+        None,
+        "--contact",
+        help="How donors reach the workshop (address, phone, e-mail), shown on certificates.",
+    ),
+    operator: str | None = typer.Option(
+        None,
+        "--operator",
+        help="Who answers for this bench's erasures, named on certificates (not root).",
+    ),
     inventory: str | None = typer.Option(
         None,
         "--inventory",
-        help="URL of the shared inventory, kept in the settings (to work on it now: --db URL).",
+        help="URL of the shared inventory that refurb sync uses (kept without its password).",
     ),
     label_url: str | None = typer.Option(
         None,
@@ -49,6 +59,8 @@ def init(
         site=site,
         inventory=inventory,
         label_url=label_url,
+        contact=contact,
+        operator=operator,
         lang=lang.lower()[:2] if lang else None,
     )
     if json_out:
@@ -59,4 +71,11 @@ def init(
     env.out.print(_("  Config: {path}").format(path=result["config"]))
     if result.get("public_key"):
         env.out.print(_("  Signing key: {path}").format(path=result["public_key"]))
+    if result.get("password_dropped"):
+        env.err.print(
+            _(
+                "[yellow]The password was not stored:[/yellow] put it in ~/.pgpass or "
+                "PGPASSWORD, or type it when refurb sync asks"
+            )
+        )
     env.out.print(_("Next: [bold]refurb intake new --serial SERIAL[/bold] for each laptop."))
