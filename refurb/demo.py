@@ -49,6 +49,8 @@ class DemoResult:
     wipe_status: str | None = None
     grade: str | None = None
     certificate_result: str | None = None
+    synced: dict[str, Any] | None = None
+    stock: Any = None  # a refurb.reports.stock Report, for the command to show
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,8 @@ class DemoResult:
             "wipe_status": self.wipe_status,
             "grade": self.grade,
             "certificate_result": self.certificate_result,
+            "synced": self.synced,
+            "stock_devices": getattr(self.stock, "total", None),
             "files": self.files,
             "steps": self.steps,
             "warnings": self.warnings,
@@ -131,7 +135,8 @@ def run_demo(
     on_progress: Any = None,
     stop: Any = None,
 ) -> DemoResult:
-    """Init, probe, erase an image, record an OS, grade, label and certify, all in ``folder``.
+    """Init, probe, erase an image, record an OS, grade, label, certify, sync to a shared
+    SQLite inventory and build the stock report, all in ``folder``.
 
     Ctrl-C while erasing sets ``stop`` (the image is recorded interrupted and the demo ends);
     elsewhere it raises KeyboardInterrupt. Either way a loop device is detached."""
@@ -257,4 +262,16 @@ def run_demo(
             "the demo never touches them)"
         )
     step("certificate", text)
+
+    from refurb.reports.model import Filters
+    from refurb.reports.stock import build_report
+    from refurb.sync import sync
+
+    shared = folder / "shared-inventory.db"
+    result.synced = sync(denv, f"sqlite:///{shared}")
+    result.files["shared_inventory"] = str(shared)
+    step("sync", _("synced to a shared SQLite inventory"))
+    with open_store(denv) as store:
+        result.stock = build_report(store, Filters(), config=denv.extra.get("config") or {})
+    step("stock", _("stock report of the demo site"))
     return result

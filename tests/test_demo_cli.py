@@ -43,6 +43,7 @@ def _check_files(run_cli, summary: dict, folder: Path) -> dict:
         assert Path(path).stat().st_size > 0, path
     assert Path(summary["files"]["label"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Path(summary["files"]["certificate_pdf"]).read_bytes()[:5] == b"%PDF-"
+    assert summary["synced"] is not None and summary["stock_devices"] == 1
     checked = run_cli(
         "wipe",
         "verify-cert",

@@ -13,7 +13,8 @@ from refurb.i18n import _
 HELP = """Try refurb on this machine without touching its disks: a demo site in a folder of its
 own, a probe of this machine, the erasure of a small disk image (through a loop device as root,
 the plain file otherwise) with its verification, an OS record, a grade with answers given by the
-demo, a label PNG and a signed erasure certificate (JSON and PDF). No root needed.
+demo, a label PNG, a signed erasure certificate (JSON and PDF), a sync to a shared SQLite
+inventory in the same folder and the stock report. No root needed.
 
 Example: refurb demo --dir /tmp/refurb-demo"""
 
@@ -66,6 +67,10 @@ def demo(
     if json_out:
         env.print_json({**result.to_dict(), "kept": keep})
     else:
+        if result.stock is not None:
+            from refurb.commands.reports import _render as render_stock
+
+            render_stock(env, result.stock)
         for warning in result.warnings:
             env.err.print(warning, style="yellow", markup=False)
         names = {
@@ -76,6 +81,7 @@ def demo(
             "label": _("label (PNG)"),
             "certificate_json": _("erasure certificate (signed JSON)"),
             "certificate_pdf": _("erasure certificate (PDF)"),
+            "shared_inventory": _("shared inventory (SQLite)"),
         }
         env.out.print(_("[bold]Demo device {asset}[/bold]").format(asset=result.asset_id))
         for key, path in result.files.items():
