@@ -186,6 +186,7 @@ def _register() -> None:
 
     app.command("init", help=init.HELP)(init.init)
     app.add_typer(intake.app, name="intake")
+    app.command("note", help=intake.NOTE_HELP)(intake.note)
     app.command("show", help=device.SHOW_HELP)(device.show)
     app.command("list", help=device.LIST_HELP)(device.list_devices)
     app.command("status", help=device.STATUS_HELP)(device.status)

@@ -31,6 +31,21 @@ class Refused(RefurbError):
     """A move the rules do not allow (status transition, unsafe disk, duplicate)."""
 
 
+class BulkRefused(Refused):
+    """Some moves of a bulk change are refused, so none is made: ``refusals`` says each."""
+
+    def __init__(self, refusals: list[tuple[str, str]], total: int) -> None:
+        from refurb.i18n import _
+
+        super().__init__(
+            _("{n} of {total} moves refused; nothing was changed").format(
+                n=len(refusals), total=total
+            ),
+            _("fix or leave out those devices and run it again"),
+        )
+        self.refusals = refusals
+
+
 class StoreError(RefurbError):
     """The local store cannot be opened, read or written."""
 

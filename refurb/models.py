@@ -69,6 +69,8 @@ class Device(SQLModel, table=True):
     reset_at: str | None = Field(default=None, max_length=40)
     specs: str | None = Field(default=None, sa_column=Column(Text))
     disks: str | None = Field(default=None, sa_column=Column(Text))
+    # JSON: {"declared": what the donor's sheet said, "mismatch": {field: {intake, probe}}}
+    intake: str | None = Field(default=None, sa_column=Column(Text))
     created_at: str = Field(max_length=40)
     updated_at: str = Field(max_length=40)
     event_count: int = 0

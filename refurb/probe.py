@@ -1029,6 +1029,11 @@ def find_asset(store: Any, probe: dict[str, Any]) -> tuple[Any, str | None]:
         device = store.find_by_disk_serial(disk_serial)
         if device is not None and (not serial or not device.serial or device.serial == serial):
             return device, "disk_serial"
+    for disk_serial in _internal_disk_serials(probe):
+        # A placeholder from a donor's sheet or a scan whose serial is the disk's own sticker.
+        device = store.find_by_serial(disk_serial)
+        if device is not None and not device.probed_at:
+            return device, "disk_serial"
     return None, None
 
 
@@ -1057,8 +1062,9 @@ def record(
 ) -> dict[str, Any]:
     """Append a ``probe`` event to ``asset``, to the device found by serial, or to a new device.
 
-    Returns ``{"asset_id", "event_id", "created", "matched_by"}``. Without ``asset`` and without a
-    match, a new device is registered only when ``create`` is true (else :class:`Refused`).
+    Returns ``{"asset_id", "event_id", "created", "matched_by", "mismatch"}``. Without ``asset``
+    and without a match, a new device is registered only when ``create`` is true (else
+    :class:`Refused`).
     """
     matched_by = None
     created = False
@@ -1081,9 +1087,13 @@ def record(
             )
             created = True
     event = store.append(device.asset_id, "probe", {"probe": probe})
+    from refurb.intake.reconcile import mismatches
+
     return {
         "asset_id": device.asset_id,
         "event_id": getattr(event, "id", None),
         "created": created,
         "matched_by": matched_by,
+        # where the intake record (the donor's sheet) and this probe disagree
+        "mismatch": mismatches(store.device_state(store.get_device(device.asset_id))),
     }

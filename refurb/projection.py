@@ -10,6 +10,7 @@ from typing import Any
 
 from refurb.disks import disk_key, own_probe_disks
 from refurb.i18n import _
+from refurb.intake import reconcile
 from refurb.specs import storage_text, summary
 
 STEP_KINDS = {"probe", "wipe_started", "wipe", "os_install", "grade"}
@@ -66,6 +67,9 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
         for field in INTAKE_FIELDS:
             if field in payload and (kind == "update" or payload[field] is not None):
                 s[field] = payload[field]
+        reconcile.apply_intake(s, kind, payload)
+    elif kind == "confirm":
+        reconcile.apply_confirm(s, payload)
     elif kind == "status":
         s["status"] = payload["to"]
     elif kind == "probe":
@@ -75,9 +79,7 @@ def apply(state: dict[str, Any], kind: str, payload: dict[str, Any], at: str) ->
         s["probed_at"] = at
         for field in ("cpu", "ram_bytes", "storage", "battery_health_pct", "screen"):
             s[field] = specs.get(field)
-        s["model"] = s.get("model") or specs.get("model")
-        s["manufacturer"] = s.get("manufacturer") or specs.get("manufacturer")
-        s["serial"] = s.get("serial") or specs.get("system_serial")
+        reconcile.apply_probe(s, specs)  # the probed maker, model and serial win
         old = s["disks"]
         fresh: dict[str, dict[str, Any]] = {}
         for d in own_probe_disks(probe):

@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, func, select, text, update
+from sqlalchemy import create_engine, event, func, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
@@ -32,9 +32,9 @@ from refurb.readiness import DEFAULT_KIND, check_kind
 if TYPE_CHECKING:
     from refurb.env import Env
 
-SCHEMA_HEAD = "0004_sync"
+SCHEMA_HEAD = "0005_intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
-JSON_FIELDS = ("specs", "disks")
+JSON_FIELDS = ("specs", "disks", "intake")
 INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location", "kind")
 
 
@@ -398,22 +398,40 @@ class Store:
         ws.counter += 1
         return asset_id
 
-    def _write_event(
-        self, ws: Workstation, asset_id: str, kind: str, payload: dict[str, Any]
-    ) -> Event:
-        payload_text = canonical_json(payload)
+    def _event_fields(
+        self, asset_id: str, kind: str, payload: dict[str, Any], ws_seq: int, prev_hash: str
+    ) -> dict[str, Any]:
+        """An event's column values, chained to ``prev_hash`` and hashed."""
         fields = {
             "id": str(uuid.uuid4()),
             "asset_id": asset_id,
             "kind": kind,
-            "payload": payload_text,
+            "payload": canonical_json(payload),
             "actor": self.env.actor,
             "workstation": self.workstation,
-            "ws_seq": ws.last_ws_seq + 1,
+            "ws_seq": ws_seq,
             "created_at": self._now(),
-            "prev_hash": ws.last_hash,
+            "prev_hash": prev_hash,
         }
-        ev = Event(**fields, hash=event_hash(**fields))
+        fields["hash"] = event_hash(**fields)
+        return fields
+
+    def _next_asset_ids(self, ws: Workstation, count: int) -> list[str]:
+        """``count`` new asset ids at once (as ``_next_asset_id`` would give them one by one)."""
+        out: list[str] = []
+        code, counter = ws.station_code, ws.counter
+        for _n in range(count):
+            if counter >= ids.COUNTER_LIMIT:
+                code, counter = self._draw_station_code(), 0
+            out.append(ids.make_id(code, counter))
+            counter += 1
+        ws.station_code, ws.counter = code, counter
+        return out
+
+    def _write_event(
+        self, ws: Workstation, asset_id: str, kind: str, payload: dict[str, Any]
+    ) -> Event:
+        ev = Event(**self._event_fields(asset_id, kind, payload, ws.last_ws_seq + 1, ws.last_hash))
         ws.last_ws_seq = ev.ws_seq
         ws.last_hash = ev.hash
         self.session.add(ev)
@@ -540,6 +558,96 @@ class Store:
                 ev = self._write_event(ws, asset_id, "intake", payload)
                 created.append(self._project(None, ev, payload))
         return created
+
+    def devices_by_serial(self, serials: Sequence[str]) -> dict[str, Device]:
+        """The devices holding these serials, in a few queries (not one per serial)."""
+        found: dict[str, Device] = {}
+        wanted = list(dict.fromkeys(serials))
+        for start in range(0, len(wanted), 500):
+            stmt = select(Device).where(Device.serial.in_(wanted[start : start + 500]))
+            for device in self.session.exec(stmt).scalars():
+                found.setdefault(device.serial or "", device)
+        return found
+
+    def probed_with_intake(self) -> list[Device]:
+        """Probed devices that came with an intake record (where sheet and probe may differ)."""
+        stmt = select(Device).where(Device.probed_at.is_not(None), Device.intake.is_not(None))
+        return list(self.session.exec(stmt).scalars())
+
+    def write_intake(
+        self,
+        creates: Sequence[dict[str, Any]],
+        updates: Sequence[tuple[str, dict[str, Any]]],
+        progress: Any = None,
+    ) -> tuple[list[str], list[Event]]:
+        """New devices (their asset ids) and ``update`` events in one transaction: all, or none.
+
+        ``progress(done, total)`` is called as rows are written.
+        """
+        created: list[str] = []
+        events: list[Event] = []
+        total = len(creates) + len(updates)
+        with self._writing() as ws, self.session.no_autoflush:
+            # New devices as plain rows in two bulk INSERTs: building an ORM object per row
+            # costs more than the whole database work.
+            event_rows, device_rows = [], []
+            seq, last = ws.last_ws_seq, ws.last_hash  # kept here: ORM attribute sets are slow
+            for n, (payload, asset_id) in enumerate(
+                zip(creates, self._next_asset_ids(ws, len(creates)), strict=True), start=1
+            ):
+                seq += 1
+                fields = self._event_fields(asset_id, "intake", payload, seq, last)
+                last = fields["hash"]
+                at = fields["created_at"]
+                event_rows.append(fields)
+                device_rows.append(
+                    _row_values(apply(new_state(asset_id, at), "intake", payload, at))
+                )
+                created.append(asset_id)
+                if progress is not None and n % 100 == 0:
+                    progress(n, total)
+            ws.last_ws_seq, ws.last_hash = seq, last
+            if event_rows:
+                self.session.execute(insert(Event), event_rows)
+                self.session.execute(insert(Device), device_rows)
+            for n, (asset, payload) in enumerate(updates, start=len(creates) + 1):
+                device = self.get_device(asset)
+                ev = self._write_event(ws, device.asset_id, "update", payload)
+                self._project(device, ev, payload)
+                events.append(ev)
+                if progress is not None and n % 100 == 0:
+                    progress(n, total)
+            if progress is not None:
+                progress(total, total)
+        return created, events
+
+    def set_status_many(
+        self, assets: Sequence[str], target: str, reason: str | None = None
+    ) -> list[Event]:
+        """Move many devices, all or none: every refused move is named in the error."""
+        from refurb.errors import BulkRefused
+        from refurb.lifecycle import check_status_names
+
+        check_status_names([target])
+        written: list[Event] = []
+        with self._writing() as ws, self.session.no_autoflush:
+            refusals: list[tuple[str, str]] = []
+            devices = []
+            for asset in dict.fromkeys(assets):
+                try:
+                    device = self.get_device(asset)
+                    check_move(self.live_state(device), target)
+                    devices.append(device)
+                except (Refused, NotFound, InvalidInput) as exc:
+                    refusals.append((asset, exc.message))
+            if refusals:
+                raise BulkRefused(refusals, len(devices) + len(refusals))
+            for device in devices:
+                payload = {"from": device.status, "to": target, "reason": reason}
+                ev = self._write_event(ws, device.asset_id, "status", payload)
+                self._project(device, ev, payload)
+                written.append(ev)
+        return written
 
     def _refuse_duplicates(self, serials: list[str | None]) -> None:
         seen: dict[str, int] = {}

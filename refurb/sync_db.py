@@ -270,6 +270,11 @@ def prepare(engine: Engine, url: URL) -> None:
             )
         _migrate(conn)
         _stamp(conn)
+        if revision is not None:  # a newer refurb projects more: every device row again
+            assets = conn.execute(
+                select(EVENTS.c.asset_id).where(EVENTS.c.kind.not_in(PARTNER_KINDS)).distinct()
+            ).scalars()
+            refold(conn, [], extra=list(assets))
 
 
 def _stamp(conn: Connection) -> None:

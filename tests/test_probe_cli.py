@@ -133,6 +133,7 @@ def test_save_on_a_given_asset(run_cli, initialized):
         "event_id": result["saved"]["event_id"],
         "created": False,
         "matched_by": "asset",
+        "mismatch": {},
     }
     events = _events(run_cli, asset)
     assert [e["kind"] for e in events] == ["intake", "probe"]

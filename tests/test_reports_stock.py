@@ -242,3 +242,22 @@ def test_stock_and_exports_on_postgresql(run_cli, own_pg_database, tmp_path):
     assert _view(data, "status") == EXPECTED_STATUS
     text = run_cli("--db", url, "export", "csv", expect=0).stdout
     assert len(text.splitlines()) == 13
+
+
+def test_devices_out_and_overdue_loans_by_partner(run_cli, store_home):
+    """The loan book in the stock report: what is out per partner, and what is overdue."""
+    from datetime import UTC, datetime
+
+    from refurb.env import Env
+
+    home, _roles = store_home
+    now = run_cli("stock", "--json", expect=0).json
+    assert _view(now, "partner") == {"Digi-leen": 2}  # one loan out, one device handed out
+    assert _view(now, "overdue") == {}
+    late = Env(
+        environ={"REFURB_HOME": str(home), "LANG": "C.UTF-8"},
+        clock=lambda: datetime(2028, 1, 1, 9, 0, tzinfo=UTC),  # past the loan's due date
+    )
+    later = run_cli("stock", "--json", env=late, expect=0).json
+    assert _view(later, "overdue") == {"Digi-leen": 1}  # a hand-out is never overdue
+    assert "Overdue loans by partner" in run_cli("stock", env=late, expect=0).stdout

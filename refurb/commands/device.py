@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -19,8 +20,12 @@ Example: refurb list --status ready --status in_progress
 """
 STATUS_HELP = """Move a device to another status (intake, in_progress, ready, on_loan, handed_out,
 parts, recycled, quarantine). A move the rules do not allow is refused with the reason.
+With --batch or --from-file many devices move at once: all of them, or none, and every
+refused move is named.
 
 Example: refurb status RF-7K3QM-X4T2A ready
+
+Example: refurb status --batch 2026-12-kbc in_progress
 """
 
 
@@ -81,7 +86,12 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
     if kind == "note":
         return str(payload.get("text", ""))
     if kind == "update":
-        return _("updated: {fields}").format(fields=", ".join(sorted(payload)))
+        fields = ", ".join(sorted(k for k in payload if k != "source"))
+        return _("updated: {fields}").format(fields=fields)
+    if kind == "confirm":
+        return _("probe confirmed over the intake record: {fields}").format(
+            fields=", ".join(payload.get("fields") or [])
+        )
     return kind
 
 
@@ -192,6 +202,7 @@ def _render_device(
         if value not in (None, ""):
             facts.add_row(label, str(value))
     out.print(facts)
+    _render_mismatch(env, state)
     disks = state.get("disks") or {}
     if disks:
         table = Table(title=_("Disks"), title_justify="left", show_edge=False)
@@ -216,6 +227,28 @@ def _render_device(
         when = item["at"][:16].replace("T", " ")
         table.add_row(when, item["actor"], event_summary(item["kind"], item["payload"]))
     out.print(table)
+
+
+def _render_mismatch(env: Env, state: dict[str, Any]) -> None:
+    """Where the donor's sheet and the probe disagree, until someone settles it."""
+    from refurb.intake.reconcile import mismatches
+
+    for field, diff in sorted(mismatches(state).items()):
+        env.out.print(
+            "[yellow]"
+            + _("The intake record says {field} {intake}, the probe found {probe}.").format(
+                field=field, intake=diff["intake"], probe=diff["probe"]
+            )
+            + "[/yellow]",
+            highlight=False,
+        )
+    if mismatches(state):
+        env.out.print(
+            _(
+                "Confirm the probe with refurb intake edit {asset} --confirm, or correct the field."
+            ).format(asset=state["asset_id"]),
+            markup=False,
+        )
 
 
 def _loan_line(loan: dict[str, Any]) -> str:
@@ -276,8 +309,15 @@ def list_devices(
 
 def status(
     ctx: typer.Context,
-    asset: str = typer.Argument(..., help="Asset id."),
-    new_status: str = typer.Argument(..., metavar="NEW_STATUS", help="The status to move to."),
+    args: list[str] | None = typer.Argument(
+        None, metavar="[ASSET] NEW_STATUS", help="Asset id and the status to move to."
+    ),
+    batch: str | None = typer.Option(
+        None, "--batch", "-b", help="Move every device of this intake batch."
+    ),
+    from_file: Path | None = typer.Option(
+        None, "--from-file", help="Move the devices listed in this file, one asset id a line."
+    ),
     reason: str | None = typer.Option(None, "--reason", "-r", help="Why (kept in the timeline)."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -286,14 +326,40 @@ def status(
     from refurb.store import open_store
 
     env: Env = ctx.obj
-    with open_store(env) as store:
-        ev = store.set_status(asset, new_status.strip().lower(), reason)
-    payload = json.loads(ev.payload)
-    if json_out:
-        env.print_json({"asset_id": ev.asset_id, **payload})
-        return
-    env.out.print(
-        _("{asset}: {old} → {new}").format(
-            asset=ev.asset_id, old=payload["from"], new=payload["to"]
+    args = list(args or [])
+    many = batch is not None or from_file is not None
+    if len(args) != (1 if many else 2):
+        hint = _("give NEW_STATUS after --batch or --from-file") if many else None
+        raise typer.BadParameter(
+            hint or _("give the asset and the new status, e.g. RF-7K3QM-X4T2A ready"),
+            param_hint="[ASSET] NEW_STATUS",
         )
-    )
+    target = args[-1].strip().lower()
+    if not many:
+        with open_store(env) as store:
+            ev = store.set_status(args[0], target, reason)
+        events = [ev]
+    else:
+        from refurb.bulk import assets_from_file, move_many
+        from refurb.errors import BulkRefused
+
+        listed = assets_from_file(from_file) if from_file is not None else []
+        try:
+            with open_store(env) as store:
+                events = move_many(store, target, batch=batch, assets=listed, reason=reason)
+        except BulkRefused as exc:
+            for asset, message in exc.refusals:
+                env.err.print(
+                    _("{asset}: {reason}").format(asset=asset, reason=message), markup=False
+                )
+            raise
+    moves = [{"asset_id": ev.asset_id, **json.loads(ev.payload)} for ev in events]
+    if json_out:
+        env.print_json(moves[0] if not many else moves)
+        return
+    for move in moves:
+        env.out.print(
+            _("{asset}: {old} → {new}").format(
+                asset=move["asset_id"], old=move["from"], new=move["to"]
+            )
+        )

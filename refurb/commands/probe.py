@@ -157,6 +157,9 @@ def _render_saved(env: Env, saved: dict[str, Any]) -> None:
     else:
         message = _("Recorded on {asset}.")
     env.out.print(message.format(asset=f"[bold]{saved['asset_id']}[/bold]"))
+    from refurb.commands.device import _render_mismatch
+
+    _render_mismatch(env, {"asset_id": saved["asset_id"], "intake": saved})
 
 
 # -- rendering -----------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ DIMENSIONS: dict[str, str] = {
     "batch": "batch",
     "donor": "donor",
     "location": "location",
-    "partner": "partner",
+    "partner": "partner",  # devices out now, by partner (the loan book)
+    "overdue": "overdue",  # loans past their due date, by partner
 }
 
 # The kind a device has when the store records none (refurb handled only laptops before kinds).
@@ -37,6 +38,7 @@ def view_label(name: str) -> str:
         "donor": _("Donor"),
         "location": _("Location"),
         "partner": _("Partner"),
+        "overdue": _("Overdue loans by partner"),
     }
     return labels.get(name, name)
 

@@ -86,7 +86,34 @@ def device_conditions(filters: Filters, *, dates: bool = True) -> list[ColumnEle
     return cond
 
 
+def _loans_by_partner(store: Store, filters: Filters, *, overdue: bool) -> View:
+    """Devices out now (or past their due date) per partner, from the loan book."""
+    from refurb.models import Loan, Partner
+
+    loans, partners = Loan.__table__, Partner.__table__  # type: ignore[attr-defined]
+    n = func.count().label("n")
+    where = [loans.c.returned_at.is_(None), *device_conditions(filters)]
+    if overdue:
+        where += [loans.c.kind == "loan", loans.c.due < store.env.now().date().isoformat()]
+    stmt = (
+        select(partners.c.name, n)
+        .select_from(
+            loans.join(partners, partners.c.id == loans.c.partner_id).join(
+                DEVICES, DEVICES.c.asset_id == loans.c.asset_id
+            )
+        )
+        .where(*where)
+        .group_by(partners.c.name)
+        .order_by(n.desc(), partners.c.name)
+    )
+    rows = [(key, int(count)) for key, count in store.session.execute(stmt).all()]
+    name = "overdue" if overdue else "partner"
+    return View(name, view_label(name), available=True, rows=rows)
+
+
 def count_by(store: Store, name: str, filters: Filters) -> View:
+    if name in ("partner", "overdue"):
+        return _loans_by_partner(store, filters, overdue=name == "overdue")
     col = column(name)
     if col is None:
         return View(name, view_label(name), available=False)
