@@ -181,6 +181,7 @@ def root(
 
 def _register() -> None:
     from refurb.commands import admin, device, grade, init, intake, label, loans, os_, reports, wipe
+    from refurb.commands import demo as demo_cmd
     from refurb.commands import probe as probe_cmd
 
     app.command("init", help=init.HELP)(init.init)
@@ -209,6 +210,7 @@ def _register() -> None:
 
     app.add_typer(sync_cmd.app, name="sync")
     app.command("config", help=config_cmd.HELP)(config_cmd.config)
+    app.command("demo", help=demo_cmd.HELP)(demo_cmd.demo)
 
 
 _register()

@@ -69,3 +69,18 @@ def test_language_resolution():
     assert resolve_language(None, {"LANG": "nl_BE.UTF-8"}) == "nl"
     assert resolve_language(None, {"LANGUAGE": "de:fr"}) == "fr"
     assert resolve_language(None, {"LANG": "C.UTF-8"}) == "en"
+
+
+@pytest.mark.parametrize("po", sorted(LOCALE_DIR.glob("*/LC_MESSAGES/*.po")), ids=str)
+def test_no_message_is_in_a_catalogue_twice(po):
+    """A catalogue merged by hand can hold one message twice; gettext would keep only one."""
+    import collections
+    import re
+
+    text = po.read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid ((?:".*"\n)+)msgstr', text, re.M)
+    twice = [k for k, n in collections.Counter(ids).items() if n > 1 and k.strip() != '""']
+    assert not twice, twice
+    # a msgstr line followed at once by a bare string means a lost `msgid ""` line
+    glued = re.findall(r'^msgstr ".+"\n"', text, re.M)
+    assert not glued, glued

@@ -9,6 +9,7 @@ Modules:
   ``engine``     one disk: plan, erase, verify, outcome
   ``record``     the erasure record and crash bookkeeping
   ``session``    a run over several disks with its events in the store
+  ``image``      a disk image (a regular file) erased by the same engine, never a real disk
 
 The core never prints; progress goes through a callback and errors are ``refurb.errors``.
 """

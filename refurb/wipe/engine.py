@@ -57,7 +57,7 @@ from refurb.wipe.verify import (
 METHODS = ("auto", "zero", "prng", "firmware")
 VERIFY_MODES = ("full", "sample", "off")
 STATUSES = ("erased", "erased_with_exceptions", "failed", "interrupted")
-VIRTUAL_PROTOCOLS = ("loop", "device-mapper", "virtio")
+VIRTUAL_PROTOCOLS = ("loop", "device-mapper", "virtio", "image")
 
 
 @dataclass
@@ -579,7 +579,12 @@ class DiskEraser:
         )
         try:
             # The operator confirmed a disk minutes ago: is this still it?
-            check_same_disk(self.plan.disk, dev.fd, dev.size, self.runner)
+            if self.plan.disk.type == "image":
+                from refurb.wipe.image import check_same_image
+
+                check_same_image(self.plan.disk, dev.fd)
+            else:
+                check_same_disk(self.plan.disk, dev.fd, dev.size, self.runner)
         except BaseException:
             dev.close()
             raise
