@@ -7,6 +7,7 @@ from typing import Any
 
 import typer
 
+from refurb.commands.progress import CountProgress
 from refurb.env import Env
 from refurb.i18n import _, ngettext
 
@@ -111,7 +112,10 @@ def import_(
 
     env: Env = ctx.obj
     prepared = prepare(file, sheet=sheet, maps=maps or (), donor=donor, batch=batch)
-    with open_store(env) as store, _Progress(env, json_out) as progress:
+    with (
+        open_store(env) as store,
+        CountProgress(env, _("Importing"), threshold=PROGRESS_FROM, quiet=json_out) as progress,
+    ):
         result = import_file(store, prepared, dry_run=dry_run, skip_bad=skip_bad, progress=progress)
     if json_out:
         env.print_json(result.to_dict())
@@ -189,34 +193,6 @@ def _changes(changes: dict[str, dict[str, Any]]) -> str:
         f"{field} {c['from'] if c['from'] is not None else '—'} → {c['to']}"
         for field, c in changes.items()
     )
-
-
-class _Progress:
-    """A rich bar on stderr while many rows are written; a no-op for a few."""
-
-    def __init__(self, env: Env, quiet: bool) -> None:
-        self.env = env
-        self.quiet = quiet
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Any:
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        if self.quiet or total < PROGRESS_FROM:
-            return
-        if self.bar is None:
-            from rich.progress import Progress
-
-            self.bar = Progress(console=self.env.err, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(_("Importing"), total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 SCAN_HELP = """Register devices as they come in: scan (or type) one serial number or asset id per

@@ -11,6 +11,7 @@ import sys
 
 import typer
 
+from refurb.commands.progress import CountProgress
 from refurb.env import Env
 from refurb.i18n import _
 
@@ -97,7 +98,10 @@ def label(
     )
     if not assets and not batch:
         raise typer.BadParameter(_("give asset ids or --batch"), param_hint="ASSETS")
-    with open_store(env) as store, _progress(env, json_out) as progress:
+    with (
+        open_store(env) as store,
+        CountProgress(env, _("Labels"), threshold=PROGRESS_FROM, quiet=json_out) as progress,
+    ):
         run = make_labels(
             store,
             assets=assets,
@@ -138,34 +142,6 @@ def label(
             ),
             markup=False,
         )
-
-
-class _progress:
-    """A rich progress bar on stderr for many labels; a no-op callback otherwise."""
-
-    def __init__(self, env: Env, quiet: bool) -> None:
-        self.env = env
-        self.quiet = quiet
-        self.bar = None
-        self.task = None
-
-    def __enter__(self):
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        if self.quiet or total < PROGRESS_FROM:
-            return
-        if self.bar is None:
-            from rich.progress import Progress
-
-            self.bar = Progress(console=self.env.err, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(_("Labels"), total=total)
-        self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @app.command("templates", help=TEMPLATES_HELP)
