@@ -20,7 +20,7 @@ import base64
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -448,6 +448,24 @@ def write_certificate(envelope: Mapping[str, Any], path: Path) -> bytes:
     return data
 
 
+def write_both(
+    envelope: Mapping[str, Any],
+    json_path: Path,
+    pdf_path: Path | None,
+    render: Callable[[Mapping[str, Any], Path], None],
+) -> bytes:
+    """The PDF (when asked) and then the signed JSON: both files or neither, so a signed JSON
+    left behind by a failed command is never one that was not recorded."""
+    if pdf_path is not None:
+        render(envelope, pdf_path)
+    try:
+        return write_certificate(envelope, json_path)
+    except BaseException:
+        if pdf_path is not None:
+            pdf_path.unlink(missing_ok=True)
+        raise
+
+
 # -- with the store --------------------------------------------------------------------------
 
 
@@ -492,15 +510,12 @@ def issue_certificate(
             public_key=private.public_key(),
         )
         envelope = sign(body, private)
-        # Both files or neither: a signed JSON left behind by a failed command is not recorded.
-        if pdf_path is not None:
-            render_pdf(envelope, pdf_path, json_name=json_path.name)
-        try:
-            data = write_certificate(envelope, json_path)
-        except BaseException:
-            if pdf_path is not None:
-                pdf_path.unlink(missing_ok=True)
-            raise
+        data = write_both(
+            envelope,
+            json_path,
+            pdf_path,
+            lambda env_, path: render_pdf(env_, path, json_name=json_path.name),
+        )
         store.append(
             device.asset_id,
             "note",

@@ -37,7 +37,7 @@ from refurb.certificates import (
     issuer_settings,
     overall_status,
     signer_block,
-    write_certificate,
+    write_both,
 )
 from refurb.errors import InvalidInput, NotFound
 from refurb.i18n import _
@@ -217,14 +217,12 @@ def issue_donor_certificate(
             public_key=private.public_key(),
         )
         envelope = sign(body, private)
-        if pdf_path is not None:
-            render_donor_pdf(envelope, pdf_path, json_name=json_path.name)
-        try:
-            data = write_certificate(envelope, json_path)
-        except BaseException:
-            if pdf_path is not None:
-                pdf_path.unlink(missing_ok=True)
-            raise
+        data = write_both(
+            envelope,
+            json_path,
+            pdf_path,
+            lambda env_, path: render_donor_pdf(env_, path, json_name=json_path.name),
+        )
         sha256 = hashlib.sha256(data).hexdigest()
     return {
         "certificate_id": body["certificate_id"],
