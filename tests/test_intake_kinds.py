@@ -133,9 +133,9 @@ def test_kind_for_the_whole_file_wins_and_an_update_changes_it(run_cli, initiali
     path = _csv(tmp_path, "Serial;Soort\nW1;laptop\nW2;\n", "w.csv")
     run_cli("intake", "import", str(path), "--kind", "écran", expect=0)
     assert _kinds(run_cli) == {"W1": "screen", "W2": "screen"}
-    assert run_cli("intake", "import", str(path), "--kind", "screen", "--json").json[
-        "unchanged"
-    ] == 2
+    assert (
+        run_cli("intake", "import", str(path), "--kind", "screen", "--json").json["unchanged"] == 2
+    )
     refused = run_cli("intake", "import", str(path), "--kind", "frigo", expect=1)
     assert "--kind 'frigo' is not a kind refurb knows" in refused.stderr
     assert "kinds: laptop, desktop, tablet, phone, screen" in refused.stderr
@@ -200,9 +200,7 @@ def test_a_quote_inside_a_cell_is_read_as_excel_does(run_cli, initialized, tmp_p
     assert models == {"Q1": '15" screen', "Q2": "ThinkPad T460", "Q3": "two lines"}
 
 
-def test_receipt_weighs_each_kind_and_writes_numbers_the_donors_way(
-    run_cli, initialized, tmp_path
-):
+def test_receipt_weighs_each_kind_and_writes_numbers_the_donors_way(run_cli, initialized, tmp_path):
     path = _csv(tmp_path, SCHOOL_CSV, "school.csv")
     run_cli("intake", "import", str(path), "--skip-bad", "--batch", "SJ-12", expect=0)
     data = run_cli("intake", "receipt", "--batch", "SJ-12", "--json", expect=0).json

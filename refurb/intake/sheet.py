@@ -122,7 +122,7 @@ def _csv_rows(text: str, delimiter: str, *, strict: bool) -> list[tuple[int, lis
             start = reader.line_num + 1
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            exc = csv.Error(_("a quoted cell begins here and its closing quote (\") is missing"))
+            exc = csv.Error(_('a quoted cell begins here and its closing quote (") is missing'))
             exc.unclosed = True  # type: ignore[attr-defined]
         exc.line = start  # type: ignore[attr-defined]
         raise exc from None
@@ -212,10 +212,11 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     if data.startswith(ZIP_MAGIC):
         kind = _zip_kind(data)
         if kind is None:
+            zip_message = _(
+                "{file} is a ZIP archive, not a spreadsheet (no XLSX or ODS workbook in it)"
+            )
             raise InvalidInput(
-                _("{file} is a ZIP archive, not a spreadsheet (no XLSX or ODS workbook in it)").format(
-                    file=path.name
-                ),
+                zip_message.format(file=path.name),
                 _("save it as CSV, XLSX or ODS and import that"),
             )
         if kind == "xlsx" and not _has_calamine():
