@@ -151,6 +151,22 @@ class DiskPlan:
     notes: list[str] = field(default_factory=list)
     commands: list[CommandResult] = field(default_factory=list)
     hidden: HiddenArea | None = None
+    # The chip's own erase run before an overwrite (an eMMC's Sanitize: refurb.emmc_sanitize).
+    pre_erase: Any | None = None
+    # Why this method: a code (see METHOD_CHOICES) and the planner's words.
+    choice_code: str = "requested"
+    choice_reason: str | None = None
+
+    def choice(self) -> dict[str, Any]:
+        """Why this method was chosen, as the record and the ``wipe`` event carry it."""
+        return {
+            "requested": self.requested,
+            "method": self.method,
+            "technique": self.technique,
+            "nist_method": self.nist_method,
+            "code": self.choice_code,
+            "reason": self.choice_reason,
+        }
 
     @property
     def confirmation(self) -> Confirmation:
@@ -177,7 +193,7 @@ class DiskPlan:
 
     def _erase_steps(self, size: str) -> list[str]:
         d = self.disk
-        out: list[str] = []
+        out: list[str] = [" ".join(argv) for argv in getattr(self.pre_erase, "argv_list", [])]
         if self.method == "firmware":
             out.append(
                 _("read a {pct}% sample of {path} to compare after the erase").format(
@@ -221,7 +237,9 @@ class DiskPlan:
             "chunk_size": self.chunk_size,
             "request_size": self.request_size,
             "fallback_reason": self.fallback_reason,
+            "method_choice": self.choice(),
             "firmware_commands": self.firmware_argv(),
+            "pre_erase": self.pre_erase.to_dict() if self.pre_erase is not None else None,
             "steps": self.steps(),
             "notes": self.notes,
             "hidden_area": self.hidden.to_dict() if self.hidden is not None else None,
@@ -316,6 +334,10 @@ def _plan_method(
         "request_size": request_size_of(disk.path, disk.logical_sector_size),
     }
     if options.method in ("firmware", "auto"):
+        from refurb import emmc_sanitize
+
+        if emmc_sanitize.is_emmc(disk.to_dict()):
+            return _plan_emmc(disk, options, runner, common)
         fallback = None
         if disk.protocol in VIRTUAL_PROTOCOLS:
             fallback = _("{kind} has no firmware erase").format(kind=disk.media_type)
@@ -354,8 +376,11 @@ def _plan_method(
                     firmware=fw_plan,
                     notes=notes,
                     commands=runner.history,
+                    choice_code="firmware" if options.method == "auto" else "requested",
+                    choice_reason=getattr(fw_plan, "reason", None),
                     **common,
                 )
+        virtual = disk.protocol in VIRTUAL_PROTOCOLS
         return DiskPlan(
             method="prng",
             nist_method="Clear",
@@ -364,6 +389,8 @@ def _plan_method(
             passes=1,
             verify=options.verify,
             fallback_reason=fallback,
+            choice_code="no_firmware_erase" if virtual else "firmware_refused",
+            choice_reason=fallback,
             notes=([_("firmware erase not used: {why}").format(why=fallback)] if fallback else [])
             + _overwrite_notes(disk),
             commands=runner.history,
@@ -377,7 +404,59 @@ def _plan_method(
         passes=1,
         verify=options.verify,
         notes=_overwrite_notes(disk),
+        choice_reason=f"--method {options.method} was asked for",
         **common,
+    )
+
+
+def _plan_emmc(
+    disk: Disk, options: WipeOptions, runner: DiskRunner, common: dict[str, Any]
+) -> DiskPlan:
+    """An eMMC: the chip's Sanitize (or Secure Erase) where it has one, then the overwrite and
+    read-back every disk gets; without one, the overwrite alone, saying why."""
+    from refurb import emmc_sanitize
+
+    overwrite = {
+        "method": "prng",
+        "pattern": f"aes-{options.key_bits}-ctr",
+        "passes": 1,
+        "verify": options.verify,
+        "commands": runner.history,
+        **common,
+    }
+    try:
+        step = emmc_sanitize.plan(disk.to_dict(), runner)
+    except emmc_sanitize.EmmcRefused as exc:
+        if options.method == "firmware":
+            raise Refused(
+                _("{path}: {why}").format(path=disk.path, why=exc.message),
+                exc.hint or _("use --method prng or --method zero"),
+            ) from exc
+        return DiskPlan(
+            nist_method="Clear",
+            technique="overwrite",
+            fallback_reason=exc.message,
+            choice_code=exc.code,
+            choice_reason=exc.message,
+            notes=[_("eMMC erase command not used: {why}").format(why=exc.message)]
+            + _overwrite_notes(disk),
+            **overwrite,
+        )
+    notes = [
+        _(
+            "{technique} first ({commands}), then one overwrite pass that the read-back checks"
+        ).format(technique=step.technique, commands="; ".join(" ".join(a) for a in step.argv_list))
+    ]
+    if step.nist_level != "Purge":
+        notes += _overwrite_notes(disk)
+    return DiskPlan(
+        nist_method=step.nist_level,
+        technique=f"{step.technique} + overwrite",
+        pre_erase=step,
+        choice_code=step.code,
+        choice_reason=step.reason,
+        notes=notes,
+        **overwrite,
     )
 
 
@@ -601,6 +680,10 @@ class DiskEraser:
 
     # -- overwrite ----------------------------------------------------------------------------
     def _overwrite(self) -> tuple[str, str | None]:
+        if self.plan.pre_erase is not None:
+            stopped = self._pre_erase()
+            if stopped is not None:
+                return stopped
         pattern = make_pattern(self.plan.method, self.options.key_bits)
         self.pattern = pattern
         dev = self._open()
@@ -623,6 +706,26 @@ class DiskEraser:
             return self._judge_overwrite(flushed)
         finally:
             dev.close()
+
+    def _pre_erase(self) -> tuple[str, str | None] | None:
+        """The chip's own erase before the overwrite; a failure fails the disk (nothing is
+        recorded as erased on an overwrite whose first step broke)."""
+        from refurb import emmc_sanitize
+        from refurb.firmware import FirmwareEraseError
+
+        step = self.plan.pre_erase
+        self.meter.start("firmware", None)
+        try:
+            emmc_sanitize.execute(step, self.runner)
+        except FirmwareEraseError as exc:
+            return "failed", _("{technique} failed: {why}").format(
+                technique=step.technique, why=exc.message
+            )
+        if self.stop.is_set():
+            return "interrupted", _("stopped by {signal} after the {technique}").format(
+                signal=self.stop.reason, technique=step.technique
+            )
+        return None
 
     def _close(self, dev: Device) -> None:
         """Close the disk before judging: an error the kernel reports only now still counts."""

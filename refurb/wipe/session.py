@@ -185,6 +185,7 @@ def execute(
                 "verify": plan.verify,
                 "start": env.now().isoformat(timespec="seconds"),
                 "owner": owner(store.workstation),
+                "choice": plan.choice(),
             },
         )
         contexts.append((plan, ctx))
@@ -230,6 +231,7 @@ def execute(
                 "disk": plan.disk.identity(),
                 "status": outcome.status,
                 "record": outcome.record,
+                "choice": plan.choice(),
             },
         )
         results[wipe_id] = DiskResult(plan, wipe_id, outcome.status, outcome.reason, outcome.record)
@@ -246,6 +248,7 @@ def execute(
                 "technique": plan.technique,
                 "verify": plan.verify,
                 "owner": owner(store.workstation),
+                "choice": plan.choice(),
             },
             asset_id=asset_id,
             found_at=env.now(),
@@ -262,6 +265,7 @@ def execute(
                 "disk": plan.disk.identity(),
                 "status": "interrupted",
                 "record": record,
+                "choice": plan.choice(),
             },
         )
         results[ctx.wipe_id] = DiskResult(
@@ -293,6 +297,7 @@ def close_dangling(
                     "disk": payload.get("disk") or {},
                     "status": "interrupted",
                     "record": record,
+                    "choice": payload.get("choice"),
                 },
             )
             closed.append(
