@@ -454,7 +454,7 @@ def _why_row(disk: Mapping[str, Any]) -> list[tuple[str, str]]:
     from refurb.wipe.choice import choice_sentence
 
     why = choice_sentence(disk.get("method_choice"))
-    return [(_("Why this method"), why[:220])] if why else []
+    return [(_("Why"), why[:220])] if why else []
 
 
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:

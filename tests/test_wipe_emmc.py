@@ -275,4 +275,27 @@ def test_the_choice_is_in_the_event_show_and_the_certificate(tmp_path, run_cli, 
     paper = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "Waarom deze methode" in paper and "geen firmware-wissing" in " ".join(paper.split())
+    assert "Waarom:" in paper and "geen firmware-wissing" in " ".join(paper.split())
+
+
+def test_a_version_1_wipe_event_gives_the_reason_its_record_holds():
+    from refurb import events
+
+    record = {
+        "method": "prng",
+        "technique": "overwrite",
+        "nist_method": "Clear",
+        "sanitization": {"requested_method": "auto", "firmware_fallback_reason": "drive frozen"},
+    }
+    old = {"wipe_id": "w1", "disk": {"name": "sda"}, "status": "failed", "record": record}
+    choice = events.from_data("wipe", old).choice
+    assert (choice.code, choice.requested, choice.reason) == (
+        "firmware_refused",
+        "auto",
+        "drive frozen",
+    )
+    del record["sanitization"]["firmware_fallback_reason"]
+    assert events.from_data("wipe", old).choice is None
+    assert (
+        events.from_data("wipe_started", {"wipe_id": "w1", "disk": {"name": "sda"}}).choice is None
+    )
