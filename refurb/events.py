@@ -391,7 +391,7 @@ class Wipe(Payload):
     def check(self) -> None:
         if self.status != "erased":
             return
-        from refurb.wipe.record import erased_shortfalls
+        from refurb.wipe.verdict import erased_shortfalls
 
         missing = erased_shortfalls(self.record, self.disk.size_bytes)
         if missing:
