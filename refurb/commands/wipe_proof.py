@@ -66,8 +66,8 @@ def certificate(
         None, "--batch", help="One certificate for every device of this intake batch."
     ),
 ) -> None:
+    from refurb.certificate_issue import issue_certificate
     from refurb.certificate_pdf import disk_heading, status_text
-    from refurb.certificates import issue_certificate
 
     env: Env = ctx.obj
     if (asset is None) == (donor is None and batch is None):
