@@ -313,12 +313,14 @@ def import_nwipe(
             for text in item["exceptions"]:
                 env.out.print("    " + text)
         if done:
+            from refurb.terms import status_word
+
             env.out.print(
                 ngettext(
                     "Recorded {n} erasure; device status: {status}",
                     "Recorded {n} erasures; device status: {status}",
                     len(done),
-                ).format(n=len(done), status=done[0]["device_status"])
+                ).format(n=len(done), status=status_word(done[0]["device_status"]))
             )
     if bad:
         raise EraseFailed(
