@@ -29,7 +29,9 @@ def choice_of(payload: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _method_word(choice: Mapping[str, Any]) -> str:
-    return str(choice.get("technique") or choice.get("method") or "?")
+    from refurb.terms import method_word
+
+    return method_word(str(choice.get("technique") or choice.get("method") or "?"))
 
 
 def choice_headline(choice: Mapping[str, Any]) -> str:
