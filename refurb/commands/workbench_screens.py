@@ -91,12 +91,12 @@ class Keys:
         """One of ``allowed`` (lower case); Enter gives ``default`` when there is one."""
         while True:
             key = self.key()
+            if not self.terminal and key != ENTER:
+                self.pending = ""  # a line read from a pipe: its first character is the key
             if key == ENTER and default is not None:
                 return default
             if key.lower() in allowed:
                 return key.lower()
-            if not self.terminal and key == ENTER:
-                continue
 
     def line(self, console: Console, prompt: str, default: str = "") -> str:
         """A line typed (or scanned), echoed as typed; Enter alone gives ``default``."""
