@@ -219,14 +219,15 @@ class Bench:
         image = version = ""
         if known is not None:
             name = " ".join(x for x in known if x)
-            key = self.ask(
-                _("Enter = record {os}  t = type another  s = skip").format(os=name), "ts", "\n"
-            )
-            if key == SKIP_KEY:
-                self.skip("os", _("no OS installed yet"))
-                return
-            if key == "\n":
-                image, version = known
+            legend = _("Enter = record {os}  t = type another  s = skip").format(os=name)
+        else:
+            legend = _("Enter = type which OS was installed  s = skip")
+        key = self.ask(legend, "t" + SKIP_KEY, "\n")
+        if key == SKIP_KEY:
+            self.skip("os", _("no OS installed yet"))
+            return
+        if key == "\n" and known is not None:
+            image, version = known
         while not image:
             image = self.keys.line(self.out, _("Operating system (e.g. Linux Mint)"))
         if not version:
