@@ -62,6 +62,10 @@ def _warm_up() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: S112 - a failed warm-up import is met again, and reported, later
             continue
+    from refurb import events
+
+    for kind in events.kinds():  # pydantic builds each payload's validator on first use
+        events.payload_type(kind).model_rebuild(force=True)
 
 
 class Bench:
@@ -130,8 +134,8 @@ class Bench:
     def run(self, asset: str | None) -> None:
         from refurb.workbench import next_step
 
-        if not self.opts["no_wipe"]:
-            self.discover_disks()
+        if self.opts["disk"] and not self.opts["no_wipe"]:
+            self.disk_choice()  # the named disks decide the erase step's state on every screen
         self.identify(asset)
         self.start_screen()
         for step in ("probe", "wipe", "os", "grade", "label"):
@@ -318,7 +322,8 @@ def workbench(
     from refurb.store import open_store
 
     env: Env = ctx.obj
-    threading.Thread(target=_warm_up, name="workbench-imports", daemon=True).start()
+    warm = threading.Thread(target=_warm_up, name="workbench-imports", daemon=True)
+    warm.start()
     opts = {
         "no_wipe": no_wipe,
         "disk": [d for item in disk for d in item.split()],
@@ -331,6 +336,9 @@ def workbench(
     try:
         with Keys() as keys, open_store(env) as store:
             bench = Bench(env, store, keys, screen, opts)
+            if not no_wipe:
+                bench.discover_disks()  # lsblk and smartctl, while the modules load
+            warm.join()  # every import paid before the first screen: no key waits for one
             bench.run(asset)
     except (KeyboardInterrupt, Stop, EOFError) as exc:
         where = bench.asset_id if bench is not None else None

@@ -80,6 +80,7 @@ def erase_step(bench: Bench, state: Any) -> None:
     if key == SKIP_KEY:
         bench.skip("wipe", _("not erased at the workbench"))
         return
+    bench.say(_("Erasing: the disks are checked once more, then written and read back..."))
     from refurb.commands.wipe import _progress
     from refurb.wipe import StopFlag
 

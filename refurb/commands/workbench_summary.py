@@ -18,8 +18,8 @@ def grade_step(bench: Bench) -> None:
     from refurb.workbench import steps
 
     asset = bench.asset_id or ""
-    rules = steps.grading_rules(bench.env, bench.store, asset)
     bench.show(_("checks and grade"), "grade")
+    rules = steps.grading_rules(bench.env, bench.store, asset)
     names = [rule.display() for rule in rules.checks.values()]
     bench.say(_("Try each of these: {checks}.").format(checks=", ".join(names)))
     key = bench.ask(

@@ -67,6 +67,8 @@ def choose_disks(env: Env, allowed: Sequence[str] | None = None) -> DiskChoice:
     for disk in disks:
         if disk.type not in WHOLE_DISK_TYPES or disk.not_own_reason is not None:
             continue
+        if disk.media_type == "RAM disk":  # zram swap: lsblk calls it a disk, it holds no data
+            continue
         (choice.refused if disk.blockers else choice.erase).append(disk)
     return choice
 
