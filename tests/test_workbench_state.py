@@ -53,7 +53,7 @@ def test_a_new_device_starts_with_the_probe(asset):
     assert next_step(progress(_store_events(asset))) == "probe"
 
 
-def test_steps_done_by_their_own_commands_count(run_cli, asset):
+def test_steps_done_by_their_own_commands_count(run_cli, asset, tmp_path):
     run_cli("probe", "--from", str(E480), "--save", asset, expect=0)
     run_cli("os", "record", asset, "--image", "Linux Mint", "--version", "22.1", expect=0)
     run_cli("grade", asset, "--cosmetic", "B", expect=0)
@@ -64,7 +64,7 @@ def test_steps_done_by_their_own_commands_count(run_cli, asset):
     assert states["wipe"][0] == "todo" and states["wipe"][1]  # the E480's own disk, by serial
     assert states["label"] == ("todo", None)
     assert next_step(progress(_store_events(asset))) == "wipe"
-    run_cli("label", asset, "--out", "label.png", expect=0)
+    run_cli("label", asset, "--out", str(tmp_path / "label.png"), expect=0)
     assert _states(_store_events(asset))["label"][0] == "done"
     run_cli("grade", asset, "--cosmetic", "C", expect=0)  # a new grade: the label is outdated
     assert _states(_store_events(asset))["label"][0] == "todo"
