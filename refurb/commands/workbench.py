@@ -204,6 +204,13 @@ class Bench:
         self.show(_("probe"), "probe")
         self.say(_("Probing this machine..."))
         probe = steps.probe_machine(self.env)
+        other = steps.identify(self.store, probe)
+        if other is not None and other.asset_id != self.asset_id:
+            self.screen.note(
+                _("careful: this machine's serials belong to {other}, not to {asset}").format(
+                    other=other.asset_id, asset=self.asset_id
+                )
+            )
         steps.record_probe(self.store, probe, self.asset_id)
         self.screen.note(_probe_line(probe))
 

@@ -81,11 +81,10 @@ def erase_step(bench: Bench, state: Any) -> None:
         bench.skip("wipe", _("not erased at the workbench"))
         return
     bench.say(_("Erasing: the disks are checked once more, then written and read back..."))
-    from refurb.commands.wipe import _progress
     from refurb.wipe import StopFlag
 
     stop = StopFlag()
-    with _progress(bench.env, disabled=False) as on_progress:
+    with _Bars(bench.env, plain=not bench.screen.fancy) as on_progress:
         results = steps.erase(
             bench.env,
             bench.store,
@@ -112,6 +111,41 @@ def erase_step(bench: Bench, state: Any) -> None:
         raise typer.Exit(int(code))
     if wipe_state(bench.store.events(asset), choice.keys).state != "done":
         bench.screen.note(_("not every disk is erased: the device stays in quarantine"))
+
+
+class _Bars:
+    """`refurb wipe run`'s progress bars; on a plain terminal without the bar itself (its
+    glyphs), only the percentage, speed and time left."""
+
+    def __init__(self, env: Any, *, plain: bool) -> None:
+        from refurb.commands.wipe import _progress
+
+        self.inner = _progress(env, disabled=False)
+        self.plain = plain
+
+    def __enter__(self) -> Any:
+        if not self.plain:
+            return self.inner.__enter__()
+        from rich.progress import (
+            Progress,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.inner.progress = Progress(
+            TextColumn("{task.description}"),
+            TaskProgressColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=self.inner.env.err,
+        )
+        self.inner.progress.__enter__()
+        return self.inner.update
+
+    def __exit__(self, *exc: Any) -> None:
+        self.inner.__exit__(*exc)
 
 
 def _import_step(bench: Bench) -> None:

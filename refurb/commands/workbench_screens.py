@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 ENTER = "\n"
 BACKSPACE = ("\x7f", "\x08")
-PLAIN_TERMS = ("vt100", "vt102", "vt220", "dumb", "")
+# Serial consoles and the Linux text console: their fonts lack ticks, arrows and box lines.
+PLAIN_TERMS = ("vt100", "vt102", "vt220", "linux", "dumb", "")
 
 
 class Keys:
