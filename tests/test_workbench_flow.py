@@ -245,3 +245,26 @@ def test_offline_sync_says_the_events_are_queued(run_cli, site, tmp_path):
     assert status["waiting"] == waiting
     skips = [e["payload"] for e in _events(run_cli, asset) if e["kind"] == "step_skipped"]
     assert skips[-1]["step"] == "label" and "label_printer" in skips[-1]["reason"]
+
+
+@pytest.mark.root
+def test_a_disk_swapped_after_the_list_was_shown_is_not_erased(run_cli, site, tmp_path):
+    import subprocess
+
+    asset = _new(run_cli)
+    shown = random_file(tmp_path / "shown.img", 8 * MiB)
+    other = random_file(tmp_path / "other.img", 8 * MiB)
+    before = other.read_bytes()
+    with loop_device(shown) as dev:
+        bench = Bench(site, asset, "--disk", dev)
+        bench.expect("Enter = start")
+        bench.press("\r")
+        bench.expect("y = erase them")
+        # Another disk under the same name while the volunteer reads the list.
+        subprocess.run(["losetup", "-d", dev], check=True)
+        subprocess.run(["losetup", dev, str(other)], check=True)
+        bench.press("y")
+        bench.expect("changed since the list was shown: nothing was erased")
+        assert bench.wait() == 1
+    assert other.read_bytes() == before
+    assert "wipe_started" not in _kinds(run_cli, asset)

@@ -35,6 +35,7 @@ Example: sudo refurb workbench   (or: sudo refurb workbench RF-7K3QM-X4T2A --no-
 
 SKIP_KEY, QUIT_KEY = "s", "q"
 YES_KEYS = "yjo"  # yes, ja, oui: whichever the volunteer's language says
+FRESH_S = 60.0  # a disk list older than this is read again before it is shown for erasing
 
 
 class Stop(Exception):
@@ -77,6 +78,7 @@ class Bench:
         self.asset_id: str | None = None
         self.disks: Any = None
         self._disk_thread: threading.Thread | None = None
+        self._disks_at = 0.0
 
     # -- helpers -------------------------------------------------------------------------------
     def states(self) -> list[Any]:
@@ -120,12 +122,22 @@ class Bench:
             except RefurbError as exc:
                 self.disks = exc
 
+        import time
+
+        self._disks_at = time.monotonic()
         self._disk_thread = threading.Thread(target=work, name="workbench-disks", daemon=True)
         self._disk_thread.start()
 
-    def disk_choice(self) -> Any:
+    def disk_choice(self, *, fresh: bool = False) -> Any:
+        """The disks found; ``fresh``: read again when the list is more than a minute old
+        (what the erase screen shows is what is attached now)."""
+        import time
+
         if self._disk_thread is not None:
             self._disk_thread.join()
+        if fresh and time.monotonic() - self._disks_at > FRESH_S:
+            self.discover_disks()
+            self._disk_thread.join()  # type: ignore[union-attr]
         if isinstance(self.disks, Exception):
             raise self.disks
         return self.disks

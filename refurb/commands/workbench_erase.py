@@ -60,7 +60,7 @@ def erase_step(bench: Bench, state: Any) -> None:
                 disk=disk.get("path") or disk.get("name") or "?"
             )
         )
-    choice = bench.disk_choice()
+    choice = bench.disk_choice(fresh=True)
     bench.show(_("erase the disks"), "wipe")
     for warning in choice.warnings:
         bench.say(warning, "yellow")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from refurb.errors import InvalidInput
+from refurb.errors import InvalidInput, Refused
 from refurb.i18n import _
 
 if TYPE_CHECKING:
@@ -89,10 +89,23 @@ def erase(
 
     options = WipeOptions(method=method, verify=verify)
     preparation = prepare(env, [d.path for d in disks], options)
+    for shown, plan in zip(disks, preparation.plans, strict=True):
+        if _identity(shown) != _identity(plan.disk):
+            raise Refused(
+                _("{path} changed since the list was shown: nothing was erased").format(
+                    path=shown.path
+                ),
+                _("check which disks are attached, then run the workbench again"),
+            )
     with stop_on_signals(stop):
         return execute(
             env, store, asset_id, preparation, options, stop=stop, on_progress=on_progress
         )
+
+
+def _identity(disk: Disk) -> tuple[Any, ...]:
+    """What the volunteer confirmed: the same device number, serial, model, size and file."""
+    return (disk.maj_min, disk.serial, disk.model, disk.size_bytes, disk.backing_file)
 
 
 def close_cut_off(env: Env, store: Store, asset_id: str) -> list[dict[str, Any]]:
