@@ -169,7 +169,10 @@ class Bench:
                 self.show(_("which device?"))
                 self.say(_("Scan or type the asset id (RF-...)."))
                 self.say(_("Enter alone: find this machine by its serial numbers."))
+                self.say(_("q and Enter: stop."))
                 typed = self.keys.line(self.out, _("Asset id"))
+                if typed.strip().lower() == QUIT_KEY:
+                    raise Stop
             if typed:
                 try:
                     self.asset_id = self.store.get_device(typed).asset_id
