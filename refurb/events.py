@@ -407,3 +407,18 @@ class LoanPurge(_Loan):
 
     KIND: ClassVar[str] = "loan_purge"
     before: Text = None
+
+
+# -- the workbench (``refurb workbench``) ---------------------------------------------------
+
+WORKBENCH_STEPS = Literal["probe", "wipe", "os", "grade", "label"]
+
+
+@register
+class StepSkipped(Payload):
+    """A workbench step left out on purpose, and why (the reason a volunteer gave or the
+    printer's error); the step is done again by its own command or the next workbench run."""
+
+    KIND: ClassVar[str] = "step_skipped"
+    step: WORKBENCH_STEPS
+    reason: str = Field(min_length=1)
