@@ -40,8 +40,26 @@ INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "lo
 PayloadIn = dict[str, Any] | kinds.Payload
 
 
+# One encoder, made once: json.dumps with these options builds a new one per call, which is
+# most of the cost of hashing a pushed event.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+).encode
+HASHED = (
+    "id",
+    "asset_id",
+    "kind",
+    "payload",
+    "actor",
+    "workstation",
+    "ws_seq",
+    "created_at",
+    "prev_hash",
+)
+
+
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL(data)
 
 
 def event_hash(
@@ -56,9 +74,15 @@ def event_hash(
     created_at: str,
     prev_hash: str,
 ) -> str:
-    body = canonical_json(
+    body = _CANONICAL(
         [id, asset_id, kind, payload, actor, workstation, ws_seq, created_at, prev_hash]
     )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def row_hash(ev: Any) -> str:
+    """``event_hash`` of a mapping holding the fields (and maybe more), without copying it."""
+    body = _CANONICAL([ev[k] for k in HASHED])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
