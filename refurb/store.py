@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,9 +81,12 @@ def event_hash(
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+_HASHED_OF = itemgetter(*HASHED)
+
+
 def row_hash(ev: Any) -> str:
     """``event_hash`` of a mapping holding the fields (and maybe more), without copying it."""
-    body = _CANONICAL([ev[k] for k in HASHED])
+    body = _CANONICAL(_HASHED_OF(ev))  # a tuple encodes as the same JSON array
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -117,6 +121,13 @@ def _check_lengths(payload: dict[str, Any], row: int | None) -> None:
             raise InvalidInput(message, _("shorten it; longer text fits in the notes"))
 
 
+@cache
+def _text_limits() -> tuple[tuple[str, int], ...]:
+    return tuple(
+        (field, limit) for field in sorted(_device_fields()) if (limit := _column_limit(field))
+    )
+
+
 def _row_values(state: dict[str, Any]) -> dict[str, Any]:
     """A state as a devices row: JSON fields encoded, derived text cut to its column's size.
 
@@ -126,9 +137,9 @@ def _row_values(state: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in state.items() if k in fields}
     for field in JSON_FIELDS:
         values[field] = canonical_json(values[field]) if values.get(field) else None
-    for field, value in values.items():
-        limit = _column_limit(field)
-        if isinstance(value, str) and limit and len(value) > limit:
+    for field, limit in _text_limits():
+        value = values.get(field)
+        if isinstance(value, str) and len(value) > limit:
             values[field] = value[: limit - 1] + "…"
     return values
 
@@ -226,25 +237,43 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def _prepare_server(engine: Engine, url: str) -> None:
+    """A store on a PostgreSQL server is an inventory: created, checked and migrated as
+    `refurb sync` does it (a foreign or newer schema refused, nothing written)."""
+    from refurb.sync_db import connect_error, parse_url, prepare
+
+    target = parse_url(url)
+    try:
+        prepare(engine, target)
+    except SQLAlchemyError as exc:
+        raise connect_error(exc, target) from exc
+
+
+def _refuse_foreign(engine: Engine, url: str, revision: str | None) -> None:
+    """Another program's SQLite file, or a newer refurb's store: refused before migrating."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from refurb.sync_db import refuse_foreign
+
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        refuse_foreign(conn, make_url(url), tables, revision)
+
+
 def _prepare(engine: Engine, url: str) -> None:
+    if engine.dialect.name != "sqlite":
+        _prepare_server(engine, url)
+        return
     try:
         revision = _current_revision(engine)
         if revision != SCHEMA_HEAD:
-            if engine.dialect.name == "sqlite":
-                with engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            _refuse_foreign(engine, url, revision)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             migrate(engine)
     except OperationalError as exc:
         msg = str(exc.orig) if exc.orig is not None else str(exc)
-        if engine.dialect.name != "sqlite":
-            from refurb.errors import InventoryUnreachable
-
-            raise InventoryUnreachable(
-                _("cannot reach the database {url}: {reason}").format(
-                    url=_redact(url), reason=msg.splitlines()[0]
-                ),
-                _("check that the server runs and the URL is right"),
-            ) from exc
         raise StoreError(
             _("cannot open the store {url}: {reason}").format(
                 url=_redact(url), reason=msg.splitlines()[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from refurb.sync_fold import (
     COLUMNS,
     EVENTS,
     ChainRefused,
+    Folding,
     affected,
     describe,
     fold_all,
@@ -46,6 +48,7 @@ __all__ = ["ChainRefused", "order_key", "refold"]  # kept here for the callers o
 HEADS = SyncHead.__table__  # type: ignore[attr-defined]
 INFO = SyncInfo.__table__  # type: ignore[attr-defined]
 STATIONS = Workstation.__table__  # type: ignore[attr-defined]
+_VALUES = itemgetter(*COLUMNS)  # an event dict as the row COPY takes
 LOCK_KEY = 7_262_010  # pg_advisory_xact_lock: one sync writes to an inventory at a time
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -224,33 +227,7 @@ def prepare(engine: Engine, url: URL) -> None:
         tables, revision = _revision(conn)  # again, under the lock: another bench may be here
         if revision == SCHEMA_HEAD:
             return
-        if revision is None and tables:
-            raise NotAnInventory(
-                _("{url} is not a refurb inventory: it holds other tables ({tables})").format(
-                    url=redact(url), tables=", ".join(sorted(tables)[:4])
-                ),
-                _("point --to at an empty database or an existing inventory"),
-            )
-        if revision is not None and not _known(revision):
-            if "events" not in tables:
-                raise NotAnInventory(
-                    _("{url} is not a refurb inventory (schema {rev})").format(
-                        url=redact(url), rev=revision
-                    )
-                )
-            made_by = None
-            if "sync_info" in tables:
-                made_by = conn.execute(
-                    select(INFO.c.value).where(INFO.c.key == "refurb_version")
-                ).scalar()
-            raise SchemaTooNew(
-                _("the inventory's schema {rev} is newer than this refurb {version} knows").format(
-                    rev=revision, version=__version__
-                ),
-                _("install refurb {needed} or newer on this bench").format(
-                    needed=made_by or _("(the version the other benches run)")
-                ),
-            )
+        refuse_foreign(conn, url, tables, revision)
         _migrate(conn)
         _stamp(conn)
         if revision is not None:  # a newer refurb projects more: every device row again
@@ -258,6 +235,37 @@ def prepare(engine: Engine, url: URL) -> None:
                 select(EVENTS.c.asset_id).where(EVENTS.c.kind.not_in(PARTNER_KINDS)).distinct()
             ).scalars()
             refold(conn, [], extra=list(assets))
+
+
+def refuse_foreign(conn: Connection, url: URL, tables: set[str], revision: str | None) -> None:
+    """Refuse, before anything is written, a database of another program or a newer refurb."""
+    if revision is None and tables:
+        raise NotAnInventory(
+            _("{url} is not a refurb inventory: it holds other tables ({tables})").format(
+                url=redact(url), tables=", ".join(sorted(tables)[:4])
+            ),
+            _("point --to at an empty database or an existing inventory"),
+        )
+    if revision is not None and not _known(revision):
+        if "events" not in tables:
+            raise NotAnInventory(
+                _("{url} is not a refurb inventory (schema {rev})").format(
+                    url=redact(url), rev=revision
+                )
+            )
+        made_by = None
+        if "sync_info" in tables:
+            made_by = conn.execute(
+                select(INFO.c.value).where(INFO.c.key == "refurb_version")
+            ).scalar()
+        raise SchemaTooNew(
+            _("the inventory's schema {rev} is newer than this refurb {version} knows").format(
+                rev=revision, version=__version__
+            ),
+            _("install refurb {needed} or newer on this bench").format(
+                needed=made_by or _("(the version the other benches run)")
+            ),
+        )
 
 
 def _stamp(conn: Connection) -> None:
@@ -391,7 +399,7 @@ def _copy_events(
             cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy,
         ):
             for done, row in enumerate(rows, 1):
-                copy.write_row([row[c] for c in COLUMNS])
+                copy.write_row(_VALUES(row))
                 if progress and (done % BATCH == 0 or done == total):
                     progress(done, total)
             result = meanwhile()
@@ -450,9 +458,11 @@ def _store(
     done = False
     if new and conn.dialect.name == "postgresql":
         before = stored_events(conn, have)  # read now: the connection is busy during the COPY
-        done, states = _copy_events(
-            conn, check(), len(new), progress, lambda: fold_all(assets, new, before, set())
-        )
+        folding = Folding(assets, new, before)
+        try:
+            done, states = _copy_events(conn, check(), len(new), progress, folding)
+        finally:
+            folding.close()
     if not done:
         for _ev in check():  # every chain checked before anything is written
             pass

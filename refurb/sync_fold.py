@@ -9,7 +9,12 @@ the events are in.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pickle
+import signal
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -65,6 +70,20 @@ def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+def _among(conn: Connection, column: Any, values: list[str]) -> Iterator[Any]:
+    """Conditions ``column IN values``: one array parameter on PostgreSQL (one query, however
+    many), chunks of 500 on SQLite (its limit on parameters)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        if values:
+            yield column == any_(bindparam("among", values, type_=ARRAY(column.type)))
+        return
+    for chunk in _chunks(values):
+        yield column.in_(chunk)
+
+
 # -- reading ------------------------------------------------------------------------------------
 def affected(new: Iterable[dict[str, Any]], extra: Iterable[str] = ()) -> list[str]:
     """The devices ``new`` events concern (a partner's events, asset PT-..., make none)."""
@@ -74,10 +93,8 @@ def affected(new: Iterable[dict[str, Any]], extra: Iterable[str] = ()) -> list[s
 def held(conn: Connection, assets: list[str]) -> set[str]:
     """Those of ``assets`` that already have a device row here."""
     found: set[str] = set()
-    for chunk in _chunks(assets):
-        found.update(
-            conn.execute(select(DEVICES.c.asset_id).where(DEVICES.c.asset_id.in_(chunk))).scalars()
-        )
+    for among in _among(conn, DEVICES.c.asset_id, assets):
+        found.update(conn.execute(select(DEVICES.c.asset_id).where(among)).scalars())
     return found
 
 
@@ -85,8 +102,8 @@ def stored_events(conn: Connection, assets: Iterable[str]) -> list[dict[str, Any
     """Every stored event of these devices."""
     cols = [EVENTS.c[c] for c in COLUMNS]
     out: list[dict[str, Any]] = []
-    for chunk in _chunks(sorted(assets)):
-        for row in conn.execute(select(*cols).where(EVENTS.c.asset_id.in_(chunk))):
+    for among in _among(conn, EVENTS.c.asset_id, sorted(assets)):
+        for row in conn.execute(select(*cols).where(among)):
             out.append(dict(row._mapping))
     return out
 
@@ -141,6 +158,71 @@ def fold_all(
     return [fold(asset, by_asset[asset]) for asset in assets if by_asset.get(asset)]
 
 
+ASIDE_FROM = 2000  # events: below this, folding in a second process is not worth its start
+
+
+class Folding:
+    """``fold_all(assets, new, stored, set())``, started when made, its states when called.
+
+    On Linux with a second core and a large push the fold runs in a forked child that only
+    computes and hands back the pickled states, so it goes on while this process checks the
+    hashes and streams the rows to the database. If the child fails, the fold is done here,
+    which raises its error as usual; ``close`` ends a child whose result is no longer wanted.
+    """
+
+    def __init__(
+        self, assets: list[str], new: list[dict[str, Any]], stored: list[dict[str, Any]]
+    ) -> None:
+        self._args = (assets, new, stored, set())
+        self._pid = 0
+        self._read = -1
+        if len(new) < ASIDE_FROM or sys.platform != "linux" or (os.cpu_count() or 1) < 2:
+            return
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: fold, write, leave without any clean-up of the parent's
+            try:
+                os.close(read)
+                data = pickle.dumps(fold_all(*self._args), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(data)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def __call__(self) -> list[dict[str, Any]]:
+        if not self._pid:
+            return fold_all(*self._args)
+        with os.fdopen(self._read, "rb") as got:
+            data = got.read()
+        self._read = -1
+        self._reap()
+        try:
+            return pickle.loads(data)  # noqa: S301 - our own child's pickle, through a pipe
+        except Exception:
+            return fold_all(*self._args)
+
+    def _reap(self) -> None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._pid, 0)
+        self._pid = 0
+
+    def close(self) -> None:
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reap()
+
+
 # -- writing ------------------------------------------------------------------------------------
 def bulk_insert(conn: Connection, table: Any, names: list[str], rows: list[dict[str, Any]]) -> None:
     """Plain rows into a table: COPY on PostgreSQL, batched executemany on SQLite."""
@@ -178,8 +260,8 @@ def upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[
 def write_states(conn: Connection, states: list[dict[str, Any]], held: set[str]) -> None:
     """The folded devices as rows (replacing the ``held`` ones), and the disk and fact indexes
     pointing at the device that showed each serial or fact last."""
-    for chunk in _chunks(sorted(held)):
-        conn.execute(delete(DEVICES).where(DEVICES.c.asset_id.in_(chunk)))
+    for among in _among(conn, DEVICES.c.asset_id, sorted(held)):
+        conn.execute(delete(DEVICES).where(among))
     names = [c.name for c in DEVICES.columns]
     rows = [{n: v.get(n) for n in names} for v in map(_row_values, states)]
     bulk_insert(conn, DEVICES, names, rows)
