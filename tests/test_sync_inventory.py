@@ -178,3 +178,45 @@ def test_a_large_tampered_push_is_refused_while_folding_aside(run_cli, pg_server
         assert "the inventory refuses" in line and "#1500 " in line
         assert "content was changed" in line
         assert (devices(url), events(url)) == before
+
+
+def test_a_uuid_the_inventory_holds_under_another_number_is_not_doubled(
+    run_cli, inventory, tmp_path
+):
+    """A forged chain reusing another bench's event id (its hashes made to fit): the COPY meets
+    the unique id, steps back to its savepoint and the push goes the careful way."""
+    from support_sync import rows as table
+
+    a, b = Bench(tmp_path, "a"), Bench(tmp_path, "b")
+    with open_store(a.env()) as s:
+        s.intake({"serial": "A1"})
+    run_cli("sync", "--to", inventory, env=a.env(), expect=0)
+    taken = table(a.url, "events", "ws_seq")[0]["id"]
+    with open_store(b.env()) as s:
+        s.intake_many([{"serial": f"B{i}"} for i in range(3)])
+    with sqlite3.connect(b.home / "refurb.db") as db:
+        db.execute("UPDATE events SET id = ? WHERE ws_seq = 2", (taken,))
+        _rehash(db)
+    result = run_cli("sync", "--to", inventory, "--json", env=b.env(), expect=0).json
+    assert result["pushed"] == 3
+    held = events(inventory)
+    assert [e["id"] for e in held].count(taken) == 1
+    assert {e["hash"] for e in held} >= {e["hash"] for e in events(a.url)}
+    assert len(held) == 3  # a's event, and b's #1 and #3
+
+
+def _rehash(db: sqlite3.Connection) -> None:
+    from refurb.store import event_hash
+
+    cols = "id, asset_id, kind, payload, actor, workstation, ws_seq, created_at, prev_hash"
+    names = [c.strip() for c in cols.split(",")]
+    digest = ""
+    for row in db.execute(f"SELECT {cols} FROM events ORDER BY ws_seq").fetchall():
+        fields = dict(zip(names, row, strict=True))
+        fields["prev_hash"] = digest
+        digest = event_hash(**fields)
+        db.execute(
+            "UPDATE events SET prev_hash = ?, hash = ? WHERE ws_seq = ?",
+            (fields["prev_hash"], digest, fields["ws_seq"]),
+        )
+    db.execute("UPDATE workstations SET last_hash = ?", (digest,))
