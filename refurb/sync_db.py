@@ -31,7 +31,6 @@ from refurb.sync_fold import (
     COLUMNS,
     EVENTS,
     ChainRefused,
-    Folding,
     affected,
     describe,
     fold_all,
@@ -458,11 +457,9 @@ def _store(
     done = False
     if new and conn.dialect.name == "postgresql":
         before = stored_events(conn, have)  # read now: the connection is busy during the COPY
-        folding = Folding(assets, new, before)
-        try:
-            done, states = _copy_events(conn, check(), len(new), progress, folding)
-        finally:
-            folding.close()
+        done, states = _copy_events(
+            conn, check(), len(new), progress, lambda: fold_all(assets, new, before, set())
+        )
     if not done:
         for _ev in check():  # every chain checked before anything is written
             pass

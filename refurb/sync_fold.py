@@ -9,12 +9,7 @@ the events are in.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import pickle
-import signal
-import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -156,71 +151,6 @@ def fold_all(
         if ev["asset_id"] in wanted:
             by_asset.setdefault(ev["asset_id"], []).append(ev)
     return [fold(asset, by_asset[asset]) for asset in assets if by_asset.get(asset)]
-
-
-ASIDE_FROM = 2000  # events: below this, folding in a second process is not worth its start
-
-
-class Folding:
-    """``fold_all(assets, new, stored, set())``, started when made, its states when called.
-
-    On Linux with a second core and a large push the fold runs in a forked child that only
-    computes and hands back the pickled states, so it goes on while this process checks the
-    hashes and streams the rows to the database. If the child fails, the fold is done here,
-    which raises its error as usual; ``close`` ends a child whose result is no longer wanted.
-    """
-
-    def __init__(
-        self, assets: list[str], new: list[dict[str, Any]], stored: list[dict[str, Any]]
-    ) -> None:
-        self._args = (assets, new, stored, set())
-        self._pid = 0
-        self._read = -1
-        if len(new) < ASIDE_FROM or sys.platform != "linux" or (os.cpu_count() or 1) < 2:
-            return
-        read, write = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return
-        if pid == 0:  # the child: fold, write, leave without any clean-up of the parent's
-            try:
-                os.close(read)
-                data = pickle.dumps(fold_all(*self._args), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as out:
-                    out.write(data)
-            finally:
-                os._exit(0)
-        os.close(write)
-        self._pid, self._read = pid, read
-
-    def __call__(self) -> list[dict[str, Any]]:
-        if not self._pid:
-            return fold_all(*self._args)
-        with os.fdopen(self._read, "rb") as got:
-            data = got.read()
-        self._read = -1
-        self._reap()
-        try:
-            return pickle.loads(data)  # noqa: S301 - our own child's pickle, through a pipe
-        except Exception:
-            return fold_all(*self._args)
-
-    def _reap(self) -> None:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
-        self._pid = 0
-
-    def close(self) -> None:
-        if self._read >= 0:
-            os.close(self._read)
-            self._read = -1
-        if self._pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._pid, signal.SIGKILL)
-            self._reap()
 
 
 # -- writing ------------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
 """The inventory as a store (`refurb --db URL ...`) and as a sync target: what it is refused,
-what its projections hold after a sync, and a push large enough to fold in a second process."""
+what its projections hold after a sync, and large pushes through COPY."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -137,36 +136,19 @@ def test_the_inventory_shows_and_recognises_devices_as_the_bench_does(run_cli, i
     assert stock("--db", inventory) == stock()
 
 
-def test_a_large_push_folds_aside_and_projects_as_a_small_one(
-    run_cli, pg_server_url, tmp_path, monkeypatch
-):
-    from refurb import sync_fold
-
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counted_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", counted_fork)
+def test_a_large_push_projects_as_the_bench_does(run_cli, pg_server_url, tmp_path):
     a = Bench(tmp_path, "a")
-    grow(a, sync_fold.ASIDE_FROM + 500, devices=60)
+    grow(a, 2500, devices=60)
     with pg_database(pg_server_url) as url:
         result = run_cli("sync", "--to", url, "--json", env=a.env(), expect=0).json
-        assert result["pushed"] == sync_fold.ASIDE_FROM + 500 + 60
-        assert len(forks) == 1
+        assert result["pushed"] == 2500 + 60
         assert devices(url) == devices(a.url) and events(url) == events(a.url)
         assert len(devices(url)) == 60
 
 
-def test_a_large_tampered_push_is_refused_while_folding_aside(run_cli, pg_server_url, tmp_path):
-    from refurb import sync_fold
-
+def test_a_tampered_event_deep_in_a_large_push_aborts_the_copy(run_cli, pg_server_url, tmp_path):
     a = Bench(tmp_path, "a")
-    grow(a, sync_fold.ASIDE_FROM + 500, devices=10)
+    grow(a, 2500, devices=10)
     with sqlite3.connect(a.home / "refurb.db") as db:
         db.execute(
             "UPDATE events SET payload = ? WHERE ws_seq = 1500", (json.dumps({"text": "forged"}),)
