@@ -240,13 +240,23 @@ def migrate(engine: Engine) -> None:
 def _prepare_server(engine: Engine, url: str) -> None:
     """A store on a PostgreSQL server is an inventory: created, checked and migrated as
     `refurb sync` does it (a foreign or newer schema refused, nothing written)."""
+    from refurb.errors import InventoryUnreachable
     from refurb.sync_db import connect_error, parse_url, prepare
 
     target = parse_url(url)
     try:
         prepare(engine, target)
     except SQLAlchemyError as exc:
-        raise connect_error(exc, target) from exc
+        error = connect_error(exc, target)
+        if isinstance(error, InventoryUnreachable):  # in the words of --db: a database
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""]
+            error = InventoryUnreachable(
+                _("cannot reach the database {url}: {reason}").format(
+                    url=_redact(url), reason=reason[0]
+                ),
+                _("check that the server runs and the URL is right"),
+            )
+        raise error from exc
 
 
 def _refuse_foreign(engine: Engine, url: str, revision: str | None) -> None:
