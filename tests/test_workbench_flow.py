@@ -167,6 +167,9 @@ def test_a_run_in_dutch(run_cli, site, tmp_path):
         assert bench.wait() == 0, bench.seen
     assert "wissen" in bench.seen and "Traceback" not in bench.seen
     assert "Everything" not in bench.seen and "Enter = start" not in bench.seen
+    # status and erasure results in the volunteer's words, not the stored codes
+    assert "in_progress" not in bench.seen and ": erased" not in bench.seen
+    assert "Alles op deze schijf wordt voorgoed gewist" in bench.seen
     assert "label" in _kinds(run_cli, asset)
 
 

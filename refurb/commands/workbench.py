@@ -17,6 +17,7 @@ from refurb.commands.wipe import Method, Verify
 from refurb.env import Env
 from refurb.exit import ExitStatus
 from refurb.i18n import _
+from refurb.terms import status_word
 
 if TYPE_CHECKING:
     from refurb.commands.workbench_screens import Keys, Screen
@@ -204,7 +205,9 @@ class Bench:
         device = self.store.get_device(self.asset_id or "")
         self.show(_("device"))
         model = " ".join(x for x in (device.manufacturer, device.model) if x) or _("unknown model")
-        self.say(_("{model}, status: {status}").format(model=model, status=device.status))
+        self.say(
+            _("{model}, status: {status}").format(model=model, status=status_word(device.status))
+        )
         todo = next_step(self.states())
         if todo is None:
             self.say(_("Every step is done."))

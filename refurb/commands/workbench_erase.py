@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from refurb.exit import ExitStatus
-from refurb.i18n import _
+from refurb.i18n import _, ngettext
+from refurb.terms import result_word
 
 if TYPE_CHECKING:
     from refurb.commands.workbench import Bench
@@ -73,7 +74,11 @@ def erase_step(bench: Bench, state: Any) -> None:
         bench.skip("wipe", _("no internal disk found to erase"))
         return
     bench.say(
-        _("Everything on these {n} disk(s) will be erased for good:").format(n=len(choice.erase))
+        ngettext(
+            "Everything on this disk will be erased for good:",
+            "Everything on these {n} disks will be erased for good:",
+            len(choice.erase),
+        ).format(n=len(choice.erase))
     )
     _disk_table(bench, choice.erase, choice.refused)
     key = bench.ask(_("y = erase them  s = skip  q = stop"), YES_KEYS + SKIP_KEY)
@@ -96,7 +101,9 @@ def erase_step(bench: Bench, state: Any) -> None:
             on_progress=on_progress,
         )
     for r in results:
-        line = f"{r.plan.disk.path}: {r.status}" + (f" ({r.reason})" if r.reason else "")
+        line = f"{r.plan.disk.path}: {result_word(r.status)}" + (
+            f" ({r.reason})" if r.reason else ""
+        )
         bench.screen.note(_("erasure {what}").format(what=line))
     if stop.reason:
         bench.say(
@@ -168,7 +175,7 @@ def _import_step(bench: Bench) -> None:
         for item in done:
             bench.screen.note(
                 _("imported: {device} {status}").format(
-                    device=item["device"] or item["serial"], status=item["status"]
+                    device=item["device"] or item["serial"], status=result_word(item["status"])
                 )
             )
         return

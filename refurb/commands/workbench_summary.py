@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from refurb.i18n import _
+from refurb.terms import status_word
 
 if TYPE_CHECKING:
     from refurb.commands.workbench import Bench
@@ -106,7 +107,7 @@ def summary(bench: Bench, left: str | None) -> None:
     device = bench.store.get_device(asset)
     bench.say(
         _("{asset}: status {status}, grade {grade}").format(
-            asset=asset, status=status, grade=device.grade or "-"
+            asset=asset, status=status_word(status), grade=device.grade or "-"
         ),
         "bold",
     )
