@@ -16,7 +16,8 @@ it), ``--rounds`` times; the medians are compared:
 - peak memory (RSS) of ``refurb wipe run`` < 100 MB
 
 refurb's speeds are the ones in its erasure record (bytes / seconds of the write pass and of the
-verification); dd's are what dd reports; nwipe's come from its log (start and end of its pass).
+verification); dd's are what dd reports; nwipe's come from its log (start and end of its
+pass). dd and nwipe run in every round, alternating with refurb, and the medians are compared.
 """
 
 from __future__ import annotations
@@ -151,9 +152,14 @@ def main() -> int:
                           "oflag=direct"]  # fmt: skip
             read_argv = ["dd", f"if={dev}", "iflag=direct", "bs=4M", "of=/dev/null"]
 
+            if not args.no_nwipe:
+                rows["nwipe zero write"] = []
+
             def reference() -> None:
                 rows["dd write"].append(dd_rate(write_argv, size))
                 rows["dd read"].append(dd_rate(read_argv, size))
+                if not args.no_nwipe:  # a reference like dd: every round, in the same order
+                    rows["nwipe zero write"].append(nwipe_rate(dev, size, work))
 
             def ours() -> None:
                 for method in ("zero", "prng"):
@@ -170,7 +176,7 @@ def main() -> int:
                     f"{k} {v[-1] / GB:.2f}" for k, v in rows.items()) + " GB/s")  # fmt: skip
             med = {k: statistics.median(v) for k, v in rows.items()}
             prng = prng_alone()
-            nwipe = None if args.no_nwipe else nwipe_rate(dev, size, work)
+            nwipe = med.get("nwipe zero write")
         finally:
             subprocess.run(["losetup", "-d", dev], check=False)
 
@@ -187,8 +193,6 @@ def main() -> int:
     print(f"{'medians of ' + str(args.rounds) + ' rounds':<44} {'GB/s':>8}")
     for key, value in med.items():
         print(f"{key:<44} {value / GB:>8.3f}")
-    if nwipe is not None:
-        print(f"{'nwipe 0.33 -m zero --verify=off':<44} {nwipe / GB:>8.3f}")
     print(f"{'peak RSS of refurb wipe run (max)':<44} {max(rss) / 1e6:>7.1f} MB")
     print()
     ok = True
