@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from refurb import ids
+from refurb import __version__, ids
 
 
 def intake(run_cli, *args):
@@ -318,3 +318,17 @@ def test_a_row_that_no_longer_decodes_points_at_rebuild(run_cli, initialized, re
     assert result.exit_code == 1 and "admin rebuild" in result.stderr
     run_cli("admin", "rebuild", expect=0)
     run_cli("show", asset, expect=0)
+
+
+def test_the_refurb_command_answers_version_without_building_the_cli():
+    """`refurb --version` (the console script's entry) needs neither Typer nor a command module."""
+    code = (
+        "import sys; sys.argv = ['refurb', '--version']\n"
+        "from refurb.__main__ import main\n"
+        "status = main()\n"
+        "print(status, sorted(m for m in sys.modules if m in ('typer', 'refurb.cli')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines() == [f"refurb {__version__}", "0 []"]
