@@ -84,3 +84,6 @@ def test_no_message_is_in_a_catalogue_twice(po):
     # a msgstr line followed at once by a bare string means a lost `msgid ""` line
     glued = re.findall(r'^msgstr ".+"\n"', text, re.M)
     assert not glued, glued
+    # so does a bare string right after a blank line: an entry that starts without its msgid
+    orphan = re.findall(r'\n\n(".*")\n', text)
+    assert not orphan, orphan
