@@ -38,7 +38,10 @@ step() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 # 1. Python: refurb's wheel from this checkout; its dependencies as pinned (hashes checked on
 #    download); an sdist among them (packbits) becomes a wheel here, so the image installs offline.
 step "wheels"
-"$python" -m pip wheel -q --no-deps -w "$work/wheels" "$repo"
+mkdir "$work/src"  # a copy, so the build leaves the checkout (its egg-info) as it was
+cp -a "$repo/pyproject.toml" "$repo/README.md" "$repo/refurb" "$work/src/"
+find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
+"$python" -m pip wheel -q --no-deps -w "$work/wheels" "$work/src"
 "$python" -m pip download -q --no-deps --require-hashes -r "$here/requirements.txt" -d "$cache/pypi"
 for sdist in "$cache"/pypi/*.tar.gz; do
     [ -e "$sdist" ] || continue
