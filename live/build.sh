@@ -7,92 +7,128 @@
 #   - the read-only system (live/filesystem.squashfs, mounted by live-boot under an overlay), and
 #   - an empty ext4 partition labelled REFURB-DATA for the site's settings, key and local store
 #     (`refurb init --stick DEVICE` fills it on a PC).
-# Downloads (Debian packages, Python wheels) are kept in $REFURB_LIVE_CACHE between runs
-# (default ~/.cache/refurb-live); a build without it downloads everything again.
+# Two layers: the base (Debian packages and refurb's Python dependencies in /opt/refurb) is kept
+# as a tarball in $REFURB_LIVE_CACHE under the hash of what makes it (packages.txt,
+# requirements.txt, this script), with the downloads; refurb itself and live/rootfs/ go on top at
+# every build. Without the cache everything is downloaded and built again (~15 min on 2 cores).
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
-out=${1:-$repo/build/refurb-live.img}
-cache=${REFURB_LIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/refurb-live}
-python=${PYTHON:-python3}  # a Python 3.11 with pip, setuptools and wheel: builds the wheels
-mirror=${REFURB_LIVE_MIRROR:-http://deb.debian.org/debian}
-security=${REFURB_LIVE_SECURITY:-http://deb.debian.org/debian-security}
-data_mb=${REFURB_LIVE_DATA_MB:-128}
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
-export LC_ALL=C.UTF-8 TZ=UTC
+main() {  # in a function: bash has read all of it before it runs, so an edit cannot break a build
+    here=$(cd "$(dirname "$0")" && pwd)
+    repo=$(dirname "$here")
+    out=${1:-$repo/build/refurb-live.img}
+    cache=${REFURB_LIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/refurb-live}
+    python=${PYTHON:-python3}  # a Python 3.11 with pip: builds refurb's wheel, fetches the deps
+    mirror=${REFURB_LIVE_MIRROR:-http://deb.debian.org/debian}
+    security=${REFURB_LIVE_SECURITY:-http://deb.debian.org/debian-security}
+    data_mb=${REFURB_LIVE_DATA_MB:-128}
+    SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)}
+    export SOURCE_DATE_EPOCH LC_ALL=C.UTF-8 TZ=UTC
 
-[ "$(id -u)" = 0 ] || { echo "build.sh: run as root (mmdebstrap, mksquashfs of a root tree)" >&2; exit 2; }
-for tool in mmdebstrap mksquashfs grub-mkrescue xorriso mkfs.ext4 mformat; do
-    command -v "$tool" >/dev/null || {
-        echo "build.sh: $tool is missing: apt-get install \$(grep -v '^#' .ci/apt-packages-live.txt)" >&2
-        exit 2
-    }
-done
+    [ "$(id -u)" = 0 ] || { echo "build.sh: run as root (mmdebstrap, a root tree)" >&2; exit 2; }
+    for tool in mmdebstrap mksquashfs grub-mkrescue xorriso mkfs.ext4 mformat; do
+        command -v "$tool" >/dev/null || {
+            echo "build.sh: $tool is missing: apt-get install \$(grep -v '^#' .ci/apt-packages-live.txt)" >&2
+            exit 2
+        }
+    done
+    work=$(mktemp -d "${TMPDIR:-/tmp}/refurb-live.XXXXXX")
+    trap 'rm -rf "$work"' EXIT
+    mkdir -p "$cache/apt" "$cache/pypi" "$cache/base" "$work/wheels" "$work/iso/live" \
+        "$work/iso/boot/grub" "$(dirname "$out")"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/refurb-live.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$cache/apt" "$cache/pypi" "$work/wheels" "$work/iso/live" "$work/iso/boot/grub" "$(dirname "$out")"
+    wheels
+    base=$cache/base/base-$(cat "$here/packages.txt" "$here/requirements.txt" "$0" | sha256sum | cut -c1-16).tar
+    [ -f "$base" ] || base_layer "$base"
+    refurb_layer "$base"
+    image
+}
+
 step() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
-# 1. Python: refurb's wheel from this checkout; its dependencies as pinned (hashes checked on
-#    download); an sdist among them (packbits) becomes a wheel here, so the image installs offline.
-step "wheels"
-mkdir "$work/src"  # a copy, so the build leaves the checkout (its egg-info) as it was
-cp -a "$repo/pyproject.toml" "$repo/README.md" "$repo/refurb" "$work/src/"
-find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
-"$python" -m pip wheel -q --no-deps -w "$work/wheels" "$work/src"
-"$python" -m pip download -q --no-deps --require-hashes -r "$here/requirements.txt" -d "$cache/pypi"
-for sdist in "$cache"/pypi/*.tar.gz; do
-    [ -e "$sdist" ] || continue
-    "$python" -m pip wheel -q --no-deps -w "$work/wheels" "$sdist"
-done
-cp "$cache"/pypi/*.whl "$work/wheels/"
+wheels() {
+    # refurb's wheel from a copy of this checkout (the build leaves its egg-info alone); the
+    # dependencies as pinned, hashes checked on download; an sdist among them (packbits) is made
+    # a wheel here, so the image installs offline.
+    step "wheels"
+    mkdir "$work/src"
+    cp -a "$repo/pyproject.toml" "$repo/README.md" "$repo/refurb" "$work/src/"
+    find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
+    "$python" -m pip wheel -q --no-deps -w "$work/refurb-wheel" "$work/src"
+    "$python" -m pip download -q --no-deps --require-hashes -r "$here/requirements.txt" -d "$cache/pypi"
+    for sdist in "$cache"/pypi/*.tar.gz; do
+        [ -e "$sdist" ] || continue
+        "$python" -m pip wheel -q --no-deps -w "$work/wheels" "$sdist"
+    done
+    cp "$cache"/pypi/*.whl "$work/wheels/"
+    sed 's/ --hash=.*//' "$here/requirements.txt" >"$work/wheels/requirements.txt"  # checked above
+}
 
-# 2. The root file system.
-step "root file system (mmdebstrap)"
-packages=$(grep -v '^#' "$here/packages.txt" | xargs | tr ' ' ',')
-mmdebstrap --variant=minbase --mode=root --format=directory \
-    --include="$packages" \
-    --aptopt='Acquire::Retries "3"' \
-    --dpkgopt='path-exclude=/usr/share/man/*' \
-    --dpkgopt='path-exclude=/usr/share/info/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' \
-    --dpkgopt='path-exclude=/usr/share/doc/*' \
-    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
-    --setup-hook="sync-in '$cache/apt' /var/cache/apt/archives/" \
-    --customize-hook="sync-out /var/cache/apt/archives '$cache/apt'" \
-    --customize-hook="copy-in '$work/wheels' /tmp" \
-    --customize-hook='chroot "$1" python3 -m venv /opt/refurb' \
-    --customize-hook='chroot "$1" /opt/refurb/bin/pip install -q --no-index --no-cache-dir --find-links /tmp/wheels "refurb[postgres,print]"' \
-    --customize-hook='chroot "$1" /opt/refurb/bin/python -m compileall -q -j1 /opt/refurb/lib >/dev/null || true' \
-    --customize-hook='rm -rf "$1"/tmp/wheels && ln -sf /opt/refurb/bin/refurb "$1"/usr/local/bin/refurb' \
-    --customize-hook="sync-in '$here/rootfs' /" \
-    --customize-hook='chroot "$1" systemctl enable systemd-networkd systemd-resolved refurb-data.service' \
-    --customize-hook='chroot "$1" systemctl mask systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer' \
-    --customize-hook='rm -f "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id; : > "$1"/etc/machine-id' \
-    --customize-hook='chroot "$1" /opt/refurb/bin/refurb --version > "$1"/etc/refurb-live-version' \
-    --customize-hook='chroot "$1" dpkg-query -W > "$1"/etc/refurb-live-packages' \
-    bookworm "$work/rootfs" \
-    "deb $mirror bookworm main" "deb $mirror bookworm-updates main" "deb $security bookworm-security main"
+base_layer() {  # base_layer TARBALL: Debian and the Python dependencies, no refurb
+    step "base: Debian packages (mmdebstrap) and Python dependencies"
+    local packages pipenv
+    packages=$(grep -v '^#' "$here/packages.txt" | xargs | tr ' ' ',')
+    pipenv='env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root'
+    mmdebstrap --variant=minbase --mode=root --format=tar \
+        --include="$packages" \
+        --aptopt='Acquire::Retries "3"' \
+        --dpkgopt='path-exclude=/usr/share/man/*' \
+        --dpkgopt='path-exclude=/usr/share/info/*' \
+        --dpkgopt='path-exclude=/usr/share/locale/*' \
+        --dpkgopt='path-exclude=/usr/share/doc/*' \
+        --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+        --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
+        --setup-hook="sync-in '$cache/apt' /var/cache/apt/archives/" \
+        --customize-hook="sync-out /var/cache/apt/archives '$cache/apt'" \
+        --customize-hook="copy-in '$work/wheels' /tmp" \
+        --customize-hook='chroot "$1" python3 -m venv /opt/refurb' \
+        --customize-hook="chroot \"\$1\" $pipenv /opt/refurb/bin/pip install -q --no-index --no-cache-dir --find-links /tmp/wheels -r /tmp/wheels/requirements.txt" \
+        --customize-hook='rm -rf "$1"/tmp/wheels' \
+        --customize-hook='rm -f "$1"/etc/machine-id "$1"/var/lib/dbus/machine-id; : > "$1"/etc/machine-id' \
+        bookworm "$work/base.tar" \
+        "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
+        "deb $security bookworm-security main" \
+        2>&1 | grep -v '^I: running'
+    mv "$work/base.tar" "$1"
+    find "$cache/base" -name 'base-*.tar' ! -path "$1" -delete  # the newest base only
+}
 
-# 3. Kernel and initrd (live-boot's hooks are in it) beside the squashfs; /boot stays out of it.
-step "squashfs"
-cp "$work"/rootfs/boot/vmlinuz-* "$work/iso/live/vmlinuz"
-cp "$work"/rootfs/boot/initrd.img-* "$work/iso/live/initrd.img"
-mksquashfs "$work/rootfs" "$work/iso/live/filesystem.squashfs" -noappend -quiet \
-    -comp xz -Xbcj x86 -b 1M -e boot -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH"
-cp "$work/rootfs/etc/refurb-live-packages" "$work/iso/live/packages.txt"
-cp "$here/grub.cfg" "$work/iso/boot/grub/grub.cfg"
+refurb_layer() {  # refurb_layer TARBALL: refurb, the launcher and its units over the base
+    step "refurb over the base"
+    local root=$work/rootfs chrootenv='env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root'
+    mkdir "$root"
+    tar -C "$root" --numeric-owner -xpf "$1"
+    cp "$work"/refurb-wheel/*.whl "$root/tmp/"
+    chroot "$root" $chrootenv /opt/refurb/bin/pip install -q --no-index --no-deps /tmp/refurb-*.whl
+    chroot "$root" $chrootenv /opt/refurb/bin/python -m compileall -q /opt/refurb/lib >/dev/null || true
+    rm -f "$root"/tmp/refurb-*.whl
+    ln -sf /opt/refurb/bin/refurb "$root/usr/local/bin/refurb"
+    cp -a "$here/rootfs/." "$root/"
+    chroot "$root" systemctl enable -q systemd-networkd systemd-resolved refurb-data.service
+    chroot "$root" systemctl mask -q systemd-networkd-wait-online.service apt-daily.timer \
+        apt-daily-upgrade.timer e2scrub_reap.service
+    chroot "$root" $chrootenv /opt/refurb/bin/refurb --version >"$root/etc/refurb-live-version"
+    chroot "$root" dpkg-query -W >"$work/iso/live/packages.txt"
+    # Kernel and initrd (live-boot's hooks are in it) beside the squashfs; /boot stays out of it.
+    cp "$root"/boot/vmlinuz-* "$work/iso/live/vmlinuz"
+    cp "$root"/boot/initrd.img-* "$work/iso/live/initrd.img"
+    step "squashfs"
+    mksquashfs "$root" "$work/iso/live/filesystem.squashfs" -noappend -quiet -no-progress \
+        -comp xz -Xbcj x86 -b 1M -e boot -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH"
+    cp "$here/grub.cfg" "$work/iso/boot/grub/grub.cfg"
+}
 
-# 4. The empty data partition, then the hybrid image with it appended.
-step "image"
-truncate -s "${data_mb}M" "$work/data.img"
-E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -L REFURB-DATA -m 0 \
-    -U 7e5f1a3c-0d6b-4c1e-9a57-2f3b8e4d6c10 -E root_owner=0:0,hash_seed=00000000-0000-0000-0000-000000000000 "$work/data.img"
-grub-mkrescue -o "$work/out.img" "$work/iso" -- -volid REFURB_LIVE \
-    -append_partition 3 0x83 "$work/data.img" 2>"$work/mkrescue.log" ||
-    { cat "$work/mkrescue.log" >&2; exit 1; }
-mv "$work/out.img" "$out"
-step "done: $out ($(du -h --apparent-size "$out" | cut -f1))"
+image() {  # the empty data partition, then the hybrid image with it appended
+    step "image"
+    truncate -s "${data_mb}M" "$work/data.img"
+    E2FSPROGS_FAKE_TIME=$SOURCE_DATE_EPOCH mkfs.ext4 -q -L REFURB-DATA -m 0 \
+        -U 7e5f1a3c-0d6b-4c1e-9a57-2f3b8e4d6c10 \
+        -E root_owner=0:0,hash_seed=00000000-0000-0000-0000-000000000000 "$work/data.img"
+    grub-mkrescue -o "$work/out.img" "$work/iso" -- -volid REFURB_LIVE \
+        -append_partition 3 0x83 "$work/data.img" >"$work/mkrescue.log" 2>&1 ||
+        { cat "$work/mkrescue.log" >&2; exit 1; }
+    mv "$work/out.img" "$out"
+    step "done: $out ($(du -h --apparent-size "$out" | cut -f1))"
+}
+
+main "$@"
