@@ -9,7 +9,7 @@
 #     (`refurb init --stick DEVICE` fills it on a PC).
 # Two layers: the base (Debian packages and refurb's Python dependencies in /opt/refurb) is kept
 # as a tarball in $REFURB_LIVE_CACHE under the hash of what makes it (packages.txt,
-# requirements.txt, this script), with the downloads; refurb itself and live/rootfs/ go on top at
+# requirements.txt, the base_layer function), with the downloads; refurb itself and live/rootfs/ go on top at
 # every build. Without the cache everything is downloaded and built again (~15 min on 2 cores).
 set -euo pipefail
 
@@ -38,7 +38,8 @@ main() {  # in a function: bash has read all of it before it runs, so an edit ca
         "$work/iso/boot/grub" "$(dirname "$out")"
 
     wheels
-    base=$cache/base/base-$(cat "$here/packages.txt" "$here/requirements.txt" "$0" | sha256sum | cut -c1-16).tar
+    base=$cache/base/base-$( (cat "$here/packages.txt" "$here/requirements.txt"; declare -f base_layer) |
+        sha256sum | cut -c1-16).tar
     [ -f "$base" ] || base_layer "$base"
     refurb_layer "$base"
     image
@@ -55,7 +56,11 @@ wheels() {
     cp -a "$repo/pyproject.toml" "$repo/README.md" "$repo/refurb" "$work/src/"
     find "$work/src" -name __pycache__ -prune -exec rm -rf {} +
     "$python" -m pip wheel -q --no-deps -w "$work/refurb-wheel" "$work/src"
-    "$python" -m pip download -q --no-deps --require-hashes -r "$here/requirements.txt" -d "$cache/pypi"
+    # From the cache when it has them all (hashes checked either way), else from PyPI.
+    "$python" -m pip download -q --no-deps --require-hashes -r "$here/requirements.txt" \
+        -d "$cache/pypi" --no-index --find-links "$cache/pypi" 2>/dev/null ||
+        "$python" -m pip download -q --no-deps --require-hashes -r "$here/requirements.txt" \
+            -d "$cache/pypi"
     for sdist in "$cache"/pypi/*.tar.gz; do
         [ -e "$sdist" ] || continue
         "$python" -m pip wheel -q --no-deps -w "$work/wheels" "$sdist"
@@ -98,10 +103,12 @@ refurb_layer() {  # refurb_layer TARBALL: refurb, the launcher and its units ove
     local root=$work/rootfs chrootenv='env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root'
     mkdir "$root"
     tar -C "$root" --numeric-owner -xpf "$1"
-    cp "$work"/refurb-wheel/*.whl "$root/tmp/"
-    chroot "$root" $chrootenv /opt/refurb/bin/pip install -q --no-index --no-deps /tmp/refurb-*.whl
+    local wheel
+    wheel=$(basename "$work"/refurb-wheel/refurb-*.whl)
+    cp "$work/refurb-wheel/$wheel" "$root/tmp/"
+    chroot "$root" $chrootenv /opt/refurb/bin/pip install -q --no-index --no-deps "/tmp/$wheel"
     chroot "$root" $chrootenv /opt/refurb/bin/python -m compileall -q /opt/refurb/lib >/dev/null || true
-    rm -f "$root"/tmp/refurb-*.whl
+    rm -f "$root/tmp/$wheel"
     ln -sf /opt/refurb/bin/refurb "$root/usr/local/bin/refurb"
     cp -a "$here/rootfs/." "$root/"
     chroot "$root" systemctl enable -q systemd-networkd systemd-resolved refurb-data.service
