@@ -8,9 +8,10 @@
 #   - an empty ext4 partition labelled REFURB-DATA for the site's settings, key and local store
 #     (`refurb init --stick DEVICE` fills it on a PC).
 # Two layers: the base (Debian packages and refurb's Python dependencies in /opt/refurb) is kept
-# as a tarball in $REFURB_LIVE_CACHE under the hash of what makes it (packages.txt,
-# requirements.txt, the base_layer function), with the downloads; refurb itself and live/rootfs/ go on top at
-# every build. Without the cache everything is downloaded and built again (~15 min on 2 cores).
+# in $REFURB_LIVE_CACHE (a tarball, its unpacked tree and squashfs, kernel and initrd) under the
+# hash of what makes it (packages.txt, requirements.txt, the base_layer function), with the
+# downloads; refurb itself and live/rootfs/ make a second, small squashfs at every build.
+# Without the cache everything is downloaded and built again (~25 min on 2 busy cores).
 set -euo pipefail
 
 main() {  # in a function: bash has read all of it before it runs, so an edit cannot break a build
@@ -39,8 +40,9 @@ main() {  # in a function: bash has read all of it before it runs, so an edit ca
 
     wheels
     base=$cache/base/base-$( (cat "$here/packages.txt" "$here/requirements.txt"; declare -f base_layer) |
-        sha256sum | cut -c1-16).tar
-    [ -f "$base" ] || base_layer "$base"
+        sha256sum | cut -c1-16)
+    [ -f "$base.tar" ] || base_layer "$base.tar"
+    [ -f "$base.squashfs" ] || base_squashfs "$base"
     refurb_layer "$base"
     image
 }
@@ -95,19 +97,41 @@ base_layer() {  # base_layer TARBALL: Debian and the Python dependencies, no ref
         "deb $security bookworm-security main" \
         2>&1 | grep -v '^I: running'
     mv "$work/base.tar" "$1"
-    find "$cache/base" -name 'base-*.tar' ! -path "$1" -delete  # the newest base only
 }
 
-refurb_layer() {  # refurb_layer TARBALL: refurb, the launcher and its units over the base
-    step "refurb over the base"
-    local root=$work/rootfs chrootenv='env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root'
-    mkdir "$root"
-    tar -C "$root" --numeric-owner -xpf "$1"
-    local wheel
+base_squashfs() {  # base_squashfs BASE: the base as the image's lower squashfs, kernel, initrd
+    step "base squashfs"
+    rm -rf "$1.root" "$1.squashfs.part"
+    mkdir "$1.root"
+    tar -C "$1.root" --numeric-owner -xpf "$1.tar"
+    cp "$1".root/boot/vmlinuz-* "$1.vmlinuz"
+    cp "$1".root/boot/initrd.img-* "$1.initrd"  # live-boot's hooks are in it
+    # Times come from SOURCE_DATE_EPOCH (mksquashfs reads it). zstd: near xz's size, compressed
+    # several times faster (the kernel reads it since 4.14). Left out: /boot (beside it) and
+    # kernel modules a console workbench never loads (media/DVB, sound, wireless without its
+    # firmware, InfiniBand, staging, industrial I/O).
+    local skip=usr/lib/modules/*/kernel
+    mksquashfs "$1.root" "$1.squashfs.part" -noappend -quiet -no-progress \
+        -comp zstd -Xcompression-level 15 -b 1M -wildcards -e boot "$skip/drivers/media" \
+        "$skip/sound" "$skip/drivers/net/wireless" "$skip/drivers/infiniband" \
+        "$skip/drivers/staging" "$skip/drivers/iio" "$skip/drivers/comedi" "$skip/lib/test_*"
+    mv "$1.squashfs.part" "$1.squashfs"
+    find "$cache/base" -maxdepth 1 -name 'base-*' ! -name "$(basename "$1").*" -exec rm -rf {} +
+}
+
+refurb_layer() {  # refurb_layer BASE: refurb, the launcher and its units, a squashfs of their own
+    # Made in an overlay over the unpacked base, so the layer holds only what changed; live-boot
+    # stacks /live/*.squashfs in name order (refurb.squashfs over filesystem.squashfs).
+    step "refurb layer"
+    local root=$work/rootfs chrootenv='env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root' wheel
+    mkdir "$root" "$work/upper" "$work/ovl"
+    mount -t overlay overlay -o "lowerdir=$1.root,upperdir=$work/upper,workdir=$work/ovl" "$root"
+    trap 'umount "$work/rootfs" 2>/dev/null; rm -rf "$work"' EXIT
     wheel=$(basename "$work"/refurb-wheel/refurb-*.whl)
     cp "$work/refurb-wheel/$wheel" "$root/tmp/"
     chroot "$root" $chrootenv /opt/refurb/bin/pip install -q --no-index --no-deps "/tmp/$wheel"
-    chroot "$root" $chrootenv /opt/refurb/bin/python -m compileall -q /opt/refurb/lib >/dev/null || true
+    chroot "$root" $chrootenv /opt/refurb/bin/python -m compileall -q \
+        /opt/refurb/lib/python3.11/site-packages/refurb >/dev/null || true
     rm -f "$root/tmp/$wheel"
     ln -sf /opt/refurb/bin/refurb "$root/usr/local/bin/refurb"
     cp -a "$here/rootfs/." "$root/"
@@ -116,12 +140,15 @@ refurb_layer() {  # refurb_layer TARBALL: refurb, the launcher and its units ove
         apt-daily-upgrade.timer e2scrub_reap.service
     chroot "$root" $chrootenv /opt/refurb/bin/refurb --version >"$root/etc/refurb-live-version"
     chroot "$root" dpkg-query -W >"$work/iso/live/packages.txt"
-    # Kernel and initrd (live-boot's hooks are in it) beside the squashfs; /boot stays out of it.
-    cp "$root"/boot/vmlinuz-* "$work/iso/live/vmlinuz"
-    cp "$root"/boot/initrd.img-* "$work/iso/live/initrd.img"
-    step "squashfs"
-    mksquashfs "$root" "$work/iso/live/filesystem.squashfs" -noappend -quiet -no-progress \
-        -comp xz -Xbcj x86 -b 1M -e boot -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH"
+    rm -rf "$root/root/.cache" "$root/tmp/"*
+    umount "$root"
+    mksquashfs "$work/upper" "$work/iso/live/refurb.squashfs" -noappend -quiet -no-progress \
+        -comp zstd -Xcompression-level 15 -b 1M -no-xattrs  # no overlay bookkeeping
+    # The base: hard links, not copies, when the cache is on the same file system.
+    ln "$1.squashfs" "$work/iso/live/filesystem.squashfs" 2>/dev/null ||
+        cp "$1.squashfs" "$work/iso/live/filesystem.squashfs"
+    cp "$1.vmlinuz" "$work/iso/live/vmlinuz"
+    cp "$1.initrd" "$work/iso/live/initrd.img"
     cp "$here/grub.cfg" "$work/iso/boot/grub/grub.cfg"
 }
 

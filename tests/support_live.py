@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
@@ -261,7 +262,8 @@ class Console:
         self.started = time.monotonic()
         self.child = laptop.spawn(log)
         self.times: dict[str, float] = {}
-        self.boot_timeout = 420.0  # from QEMU's start to the launcher's question, under TCG
+        # From QEMU's start to the launcher's question: ~7 min seen under TCG on 2 busy cores.
+        self.boot_timeout = float(os.environ.get("REFURB_LIVE_BOOT_TIMEOUT", "1200"))
 
     def mark(self, name: str) -> None:
         self.times[name] = round(time.monotonic() - self.started, 1)
@@ -285,7 +287,7 @@ class Console:
             c.expect("Enter|Entrée")
             said += c.before + c.after
             c.sendline("")
-        c.expect("refurb-live")  # the shell's banner (no workbench in this refurb)
+        c.expect("refurb-live", timeout=300)  # the shell's banner (no workbench in this refurb)
         self.mark("shell")
         said += c.before
         c.sendline("stty -echo; export PS1='RF''B> '; cd /srv/refurb-data 2>/dev/null || cd /run")
@@ -356,3 +358,27 @@ def mounted(dev: str, folder: Path, readonly: bool = True) -> Iterator[Path]:
         yield folder
     finally:
         subprocess.run(["umount", str(folder)], check=False)
+
+
+_kvm_failed: list[bool] = []
+
+
+def booted(
+    laptop: Laptop, log: str, kvm_timeout: float = 150.0, **answers: Any
+) -> tuple[Console, str]:
+    """Boot to the shell: with KVM when asked for and not seen to fail, else (or when KVM does not
+    reach the launcher in ``kvm_timeout`` s) under TCG. Returns the console and what the launcher
+    said."""
+    import pexpect
+
+    if laptop.accel == "kvm" and not _kvm_failed:
+        con = Console(laptop, log)
+        con.boot_timeout = kvm_timeout
+        try:
+            return con, con.boot(**answers)
+        except (pexpect.TIMEOUT, pexpect.EOF):  # stuck, or QEMU stopped (an MSR assertion seen)
+            laptop.power_cut(con.child)
+            _kvm_failed.append(True)
+    laptop.accel = "tcg"
+    con = Console(laptop, log)
+    return con, con.boot(**answers)

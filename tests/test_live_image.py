@@ -34,6 +34,7 @@ from tests.support_live import (
     Console,
     Laptop,
     VDisk,
+    booted,
     data_partition_loop,
     kvm_usable,
     mounted,
@@ -86,6 +87,9 @@ def content_hash() -> str:
 @pytest.fixture(scope="module")
 def live_image() -> Path:
     """The image of this checkout: built once per content hash, kept in the cache folder."""
+    given = os.environ.get("REFURB_LIVE_IMAGE")  # an image built already (e.g. by make live)
+    if given:
+        return Path(given)
     images = cache_dir() / "images"
     images.mkdir(parents=True, exist_ok=True)
     image = images / f"refurb-live-{content_hash()}.img"
@@ -189,9 +193,8 @@ def test_uefi_laptop_erases_records_and_syncs(live_image: Path, pg_server_url: s
         disks=disks,
         accel=accel(),
     )
-    con = Console(laptop, "serial-1.log")
+    con, _said = booted(laptop, "serial-1.log", lang="1")  # Nederlands, Belgian AZERTY
     try:
-        con.boot(lang="1")  # Nederlands, Belgian AZERTY
         assert out_value(con.run("echo OUT $REFURB_LANG $REFURB_HOME")[1]) == (
             "nl /srv/refurb-data/refurb"
         )
@@ -251,9 +254,8 @@ def test_bios_power_cut_mid_erase_is_interrupted_at_next_boot(live_image: Path, 
     pc, stick = prepare_stick(live_image, tmp_path, None)
     disks = laptop_disks(tmp_path, sata_mb=1024)
     laptop = Laptop(tmp_path / "vm", stick, disks=disks, uefi=False, accel=accel())
-    con = Console(laptop, "serial-1.log")
+    con, _said = booted(laptop, "serial-1.log", lang="2")  # Français
     try:
-        con.boot(lang="2")  # Français
         con.run("refurb wipe list --json > wipe-list.json")
         con.run("refurb probe --save --create --json > probe.json", timeout=600)
         asset = out_value(con.run(py("L('probe.json')['saved']['asset_id']"))[1])
@@ -265,9 +267,8 @@ def test_bios_power_cut_mid_erase_is_interrupted_at_next_boot(live_image: Path, 
     finally:
         laptop.power_cut(con.child)  # the power is cut
         report(con, laptop, "bios-cut")
-    con = Console(laptop, "serial-2.log")
+    con, _said = booted(laptop, "serial-2.log", lang="3")
     try:
-        con.boot(lang="3")
         con.run(f"refurb show {asset} --json > show.json")
         state = out_value(con.run(py("L('show.json')['erasure']"))[1])
         con.poweroff()
@@ -283,9 +284,8 @@ def test_stick_without_data_partition_on_laptop_without_disk(live_image: Path, t
     with data_partition_loop(stick) as dev:
         subprocess.run(["e2label", dev, ""], check=True)  # as if the partition were not there
     laptop = Laptop(tmp_path / "vm", stick, disks=[], accel=accel())
-    con = Console(laptop, "serial-1.log")
+    con, said = booted(laptop, "serial-1.log", lang="3", expect_no_data=True)
     try:
-        said = con.boot(lang="3", expect_no_data=True)
         assert "no REFURB-DATA partition" in said and "refurb init --stick" in said
         assert out_value(con.run("echo OUT $REFURB_HOME")[1]) == "/run/refurb-ram"
         rc, out = con.run("refurb wipe list", ok=False)
