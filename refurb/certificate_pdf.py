@@ -1,6 +1,9 @@
 """The certificate as a donor reads it: the wording of results, and the PDF.
 
 The signed JSON is the proof; the PDF is a readable copy of it, in the language of ``--lang``.
+
+Over 400 lines on purpose: the wording of every result and the page layout that shows it are
+read together by whoever changes what a donor reads; the donor certificate reuses both.
 """
 
 from __future__ import annotations

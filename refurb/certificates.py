@@ -11,13 +11,18 @@ failed, was interrupted, or had exceptions, is listed as such, and the device is
 only when every disk is.
 
 Signing and checking live in :mod:`refurb.certificate_verify`, the PDF and the wording a donor
-reads in :mod:`refurb.certificate_pdf`, nwipe imports in :mod:`refurb.nwipe_import`.
+reads in :mod:`refurb.certificate_pdf`, nwipe imports in :mod:`refurb.nwipe_import`, and issuing
+one from the store (build, sign, write, note) in :mod:`refurb.certificate_issue`: this module
+imports none of them, they import it.
+
+Over 400 lines on purpose: it is the one place that decides every field the signature covers
+(per-disk summaries, the overall result, the issuer and signer blocks), for the device's and the
+donor's certificate alike; split, a field's rule would sit apart from the others it must agree with.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -466,77 +471,9 @@ def write_both(
         raise
 
 
-# -- with the store --------------------------------------------------------------------------
-
-
 def _event_dict(event: Any) -> dict[str, Any]:
     """A decoded store event as the plain dict the certificate is built from."""
     return event.as_dict()
-
-
-def issue_certificate(
-    env: Any,
-    asset: str,
-    *,
-    json_path: Path,
-    pdf_path: Path | None = None,
-    operator: str | None = None,
-) -> dict[str, Any]:
-    """Build, sign and write the certificate of one device; a note event records the issue."""
-    from refurb import keys
-    from refurb.certificate_pdf import render_pdf
-    from refurb.certificate_verify import sign
-    from refurb.store import open_store
-
-    private = keys.load_private_key(keys.private_key_path(env))
-    issuer = issuer_settings(env, operator)
-    with open_store(env) as store:
-        device = store.get_device(asset)
-        events = [_event_dict(e) for e in store.events(device.asset_id)]
-        body = build_certificate(
-            site=issuer["site"] or "",
-            site_contact=issuer["site_contact"],
-            operator=issuer["operator"],
-            device={
-                "asset_id": device.asset_id,
-                "manufacturer": device.manufacturer,
-                "model": device.model,
-                "serial": device.serial,
-                "donor": device.donor,
-                "batch": device.batch,
-            },
-            events=events,
-            issued_at=env.now().isoformat(timespec="seconds"),
-            public_key=private.public_key(),
-        )
-        envelope = sign(body, private)
-        data = write_both(
-            envelope,
-            json_path,
-            pdf_path,
-            lambda env_, path: render_pdf(env_, path, json_name=json_path.name),
-        )
-        store.append(
-            device.asset_id,
-            "note",
-            {
-                "text": f"erasure certificate {body['certificate_id']} issued: {body['result']}",
-                "certificate_id": body["certificate_id"],
-                "result": body["result"],
-                "sha256": hashlib.sha256(data).hexdigest(),
-            },
-        )
-    return {
-        "asset_id": device.asset_id,
-        "certificate_id": body["certificate_id"],
-        "result": body["result"],
-        "disks_inventoried": body["disks_inventoried"],
-        "operator": body["operator"],
-        "disks": body["disks"],
-        "key_fingerprint": body["signer"]["key_fingerprint"],
-        "json": str(json_path),
-        "pdf": str(pdf_path) if pdf_path else None,
-    }
 
 
 # Old spellings: these moved to their own modules; importing them from here keeps working.
@@ -549,6 +486,7 @@ _MOVED = {
     "result_sentence": "refurb.certificate_pdf",
     "verification_text": "refurb.certificate_pdf",
     "nwipe_records": "refurb.nwipe_import",
+    "issue_certificate": "refurb.certificate_issue",
     "import_nwipe": "refurb.nwipe_import",
 }
 

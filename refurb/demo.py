@@ -141,7 +141,8 @@ def run_demo(
     Ctrl-C while erasing sets ``stop`` (the image is recorded interrupted and the demo ends);
     elsewhere it raises KeyboardInterrupt. Either way a loop device is detached."""
     from refurb import probe as probe_core
-    from refurb.certificates import issue_certificate, status_text
+    from refurb.certificate_issue import issue_certificate
+    from refurb.certificate_pdf import status_text
     from refurb.grading import grade_device, latest_probe, load_rules, parse_check_options
     from refurb.labels import DEFAULT_TEMPLATE, get_template, make_labels
     from refurb.osinstall import build_record

@@ -1,6 +1,7 @@
 """Every event kind and what it carries, written down once and checked when an event is made.
 
-An event's payload is a pydantic model registered under its kind. :func:`make` validates a
+An event's payload is a pydantic model registered under its kind (the machinery is
+:mod:`refurb.event_codec`, re-exported here). :func:`make` validates a
 payload (a dict or a model) before the store writes it; :func:`decode` turns stored payload text
 back into the model, upcasting older versions first. The store writes the payload as canonical
 JSON with its version in ``v`` (a payload without ``v`` is version 1); the hash covers that text.
@@ -29,247 +30,35 @@ Changing what a kind carries is a new version and an upcaster, never a silent ne
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from refurb.errors import InvalidInput, Refused, StoreError
+from refurb.errors import InvalidInput, Refused
+from refurb.event_codec import (  # noqa: F401  (re-exported: callers use refurb.events)
+    _KINDS,
+    _UPCASTERS,
+    VERSION_KEY,
+    Payload,
+    Recorded,
+    decode,
+    encode,
+    field_problem,
+    from_data,
+    kinds,
+    make,
+    payload_type,
+    register,
+    upcast,
+    upcaster,
+)
 from refurb.i18n import _
-
-VERSION_KEY = "v"
-
-_KINDS: dict[str, type[Payload]] = {}
-_UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
-
-
-class Payload(BaseModel):
-    """What one event kind carries. Subclasses set ``KIND`` (and ``VERSION`` when it changes)."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
-
-    KIND: ClassVar[str] = ""
-    VERSION: ClassVar[int] = 1
-
-    def check(self) -> None:
-        """A rule beyond field types that refuses the event (raise :class:`Refused`)."""
-
-    def data(self) -> dict[str, Any]:
-        """The payload as plain JSON values: the fields given when it was made."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Read a field by its stored name, as code written against dict payloads does."""
-        return self.data().get(key, default)
-
-
-def register(cls: type[Payload]) -> type[Payload]:
-    """Make ``cls`` the payload type of ``cls.KIND`` (used as a class decorator)."""
-    if not cls.KIND:
-        raise TypeError(f"{cls.__name__} has no KIND")
-    known = _KINDS.get(cls.KIND)
-    if known is not None and known is not cls:
-        raise TypeError(f"event kind {cls.KIND!r} is already {known.__name__}")
-    _KINDS[cls.KIND] = cls
-    return cls
-
-
-def upcaster(
-    kind: str, version: int
-) -> Callable[
-    [Callable[[dict[str, Any]], dict[str, Any]]], Callable[[dict[str, Any]], dict[str, Any]]
-]:
-    """Register a function turning a stored ``kind`` payload of ``version`` into ``version + 1``."""
-
-    def add(
-        fn: Callable[[dict[str, Any]], dict[str, Any]],
-    ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-        _UPCASTERS[(kind, version)] = fn
-        return fn
-
-    return add
-
-
-def kinds() -> list[str]:
-    return sorted(_KINDS)
-
-
-def payload_type(kind: str) -> type[Payload]:
-    cls = _KINDS.get(kind)
-    if cls is None:
-        raise InvalidInput(
-            _("unknown event kind {kind!r}").format(kind=kind),
-            _("known kinds: {kinds}").format(kinds=", ".join(kinds())),
-        )
-    return cls
-
-
-def _reason(error: Mapping[str, Any]) -> str:
-    """One pydantic error in the user's words (its own English for the rare ones)."""
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "missing":
-        return _("is missing")
-    if kind == "extra_forbidden":
-        return _("is not a field of this event")
-    if kind == "literal_error":
-        return _("must be one of {choices}").format(choices=ctx.get("expected", "?"))
-    if kind.startswith(("string_", "str_")) and kind != "string_too_short":
-        return _("must be text")
-    if kind == "string_too_short":
-        return _("must not be empty")
-    if kind.startswith("int_"):
-        return _("must be a whole number")
-    if kind.startswith("bool_"):
-        return _("must be true or false")
-    if kind.startswith("float_"):
-        return _("must be a number")
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return _("must be an object")
-    if kind == "list_type":
-        return _("must be a list")
-    if kind == "value_error":
-        return str(ctx.get("error") or error.get("msg", ""))
-    return str(error.get("msg", kind))
-
-
-def _problem(kind: str, exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(p) for p in first.get("loc", ())) or kind
-    return _("event {kind}, field {field}: {reason}").format(
-        kind=kind, field=where, reason=_reason(first)
-    )
-
-
-def make(kind: str, payload: Mapping[str, Any] | Payload) -> Payload:
-    """A checked payload of ``kind``: an unknown kind, a wrong field or a broken rule is refused."""
-    cls = payload_type(kind)
-    if isinstance(payload, Payload):
-        if not isinstance(payload, cls):
-            raise InvalidInput(
-                _("event {kind}: got a {got} payload").format(kind=kind, got=payload.KIND)
-            )
-        payload = payload.data()
-    data = dict(payload)
-    version = data.pop(VERSION_KEY, cls.VERSION)
-    if version != cls.VERSION:
-        raise InvalidInput(
-            _("event {kind}: version {got} given, version {want} is current").format(
-                kind=kind, got=version, want=cls.VERSION
-            )
-        )
-    try:
-        made = cls.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(_problem(kind, exc)) from None
-    made.check()
-    return made
-
-
-def encode(payload: Payload) -> dict[str, Any]:
-    """What the store writes (as canonical JSON): the payload's fields and its version."""
-    return {**payload.data(), VERSION_KEY: payload.VERSION}
-
-
-def upcast(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A stored payload brought to its kind's current version (no ``v`` means version 1)."""
-    cls = payload_type(kind)
-    data = dict(data)
-    version = data.pop(VERSION_KEY, 1)
-    while version < cls.VERSION:
-        step = _UPCASTERS.get((kind, version))
-        if step is None:
-            raise StoreError(
-                _("event {kind}: no upcaster from version {version}").format(
-                    kind=kind, version=version
-                )
-            )
-        data = step(data)
-        version += 1
-    if version > cls.VERSION:
-        raise StoreError(
-            _("event {kind} is version {version}, newer than this refurb knows").format(
-                kind=kind, version=version
-            ),
-            _("update refurb on this workstation"),
-        )
-    return data
-
-
-def decode(kind: str, text: str) -> Payload:
-    """A stored payload text as its model. Stored events are not re-judged by today's rules
-    (``check``): the log says what was recorded then."""
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise StoreError(
-            _("event {kind}: its payload is not JSON").format(kind=kind),
-            _("run `refurb admin check` to check the log"),
-        ) from exc
-    if not isinstance(data, dict):
-        raise StoreError(_("event {kind}: its payload is not an object").format(kind=kind))
-    return from_data(kind, data)
-
-
-def from_data(kind: str, data: Mapping[str, Any]) -> Payload:
-    """A stored payload (as JSON values) as its model, upcast; not re-judged by ``check``."""
-    cls = payload_type(kind)
-    try:
-        return cls.model_validate(upcast(kind, dict(data)))
-    except ValidationError as exc:
-        raise StoreError(
-            _problem(kind, exc), _("run `refurb admin check` to check the log")
-        ) from None
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """A stored event with its payload decoded."""
-
-    id: str
-    seq: int | None
-    asset_id: str
-    kind: str
-    payload: Payload
-    actor: str
-    workstation: str
-    ws_seq: int
-    created_at: str
-    hash: str
-
-    @classmethod
-    def from_row(cls, row: Any, payload: Payload | None = None) -> Recorded:
-        """A stored row decoded (or with the payload it was just written from)."""
-        return cls(
-            id=row.id,
-            seq=row.seq,
-            asset_id=row.asset_id,
-            kind=row.kind,
-            payload=payload if payload is not None else decode(row.kind, row.payload),
-            actor=row.actor,
-            workstation=row.workstation,
-            ws_seq=row.ws_seq,
-            created_at=row.created_at,
-            hash=row.hash,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """The event as plain JSON values (``show --json``, certificates)."""
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "payload": self.payload.data(),
-            "actor": self.actor,
-            "workstation": self.workstation,
-            "created_at": self.created_at,
-        }
-
 
 # -- the kinds ------------------------------------------------------------------------------
 
 Text = str | None
+# An id or a value an event cannot do without: text, and not empty (one validator for every kind).
+Required = Annotated[str, Field(min_length=1)]
 
 
 class _DeviceFields(Payload):
@@ -359,13 +148,18 @@ class Disk(BaseModel):
         return self
 
 
+class _Erasure(Payload):
+    """The fields every erasure event starts with: which wipe, which disk."""
+
+    wipe_id: Required
+    disk: Disk
+
+
 @register
-class WipeStarted(Payload):
+class WipeStarted(_Erasure):
     """An erasure begins (written before the first byte, so a crash leaves a trace)."""
 
     KIND: ClassVar[str] = "wipe_started"
-    wipe_id: str = Field(min_length=1)
-    disk: Disk
     method: Text = None
     nist_method: Text = None
     technique: Text = None
@@ -379,19 +173,17 @@ WIPE_STATUSES = Literal["erased", "erased_with_exceptions", "failed", "interrupt
 
 
 @register
-class Wipe(Payload):
+class Wipe(_Erasure):
     """An erasure's result and its full record. ``erased`` needs a record that proves it."""
 
     KIND: ClassVar[str] = "wipe"
-    wipe_id: str = Field(min_length=1)
-    disk: Disk
     status: WIPE_STATUSES
     record: dict[str, Any]
 
     def check(self) -> None:
         if self.status != "erased":
             return
-        from refurb.wipe.record import erased_shortfalls
+        from refurb.wipe.verdict import erased_shortfalls
 
         missing = erased_shortfalls(self.record, self.disk.size_bytes)
         if missing:
@@ -409,7 +201,7 @@ class WipeValidation(Payload):
     """A second person re-read a fresh sample of an erased disk (``refurb wipe validate``)."""
 
     KIND: ClassVar[str] = "wipe_validation"
-    wipe_id: str = Field(min_length=1)
+    wipe_id: Required
     disk: dict[str, Any]
     operator: Text = None
     erased_by: Text = None
@@ -444,11 +236,7 @@ class OsInstall(Payload):
 
     def check(self) -> None:
         if not self.factory_reset and not (self.image or "").strip():
-            raise InvalidInput(
-                _("event {kind}, field {field}: {reason}").format(
-                    kind=self.KIND, field="image", reason=_("is missing")
-                )
-            )
+            raise InvalidInput(field_problem(self.KIND, "image", _("is missing")))
 
 
 @register
@@ -474,7 +262,7 @@ class Label(Payload):
     """A label made: which template, into which file or onto which printer."""
 
     KIND: ClassVar[str] = "label"
-    template: str = Field(min_length=1)
+    template: Required
     output: Text = None
     printer: Text = None
 
@@ -498,60 +286,64 @@ class Partner(Payload):
     """A partner that borrows or receives devices."""
 
     KIND: ClassVar[str] = "partner"
-    partner_id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    partner_id: Required
+    name: Required
     contact: Text = None
     lang: Text = None
 
 
+class _Loan(Payload):
+    """The field every loan-book event of a device starts with."""
+
+    loan_id: Required
+
+
+class _ToPartner(_Loan):
+    """A device going to a partner: which one (its id, and its name as it was then)."""
+
+    partner_id: Required
+    partner: Text = None
+
+
 @register
-class LoanOut(Payload):
+class LoanOut(_ToPartner):
     """A device lent to a partner until ``due``; the reference only as a salted digest."""
 
     KIND: ClassVar[str] = "loan_out"
-    loan_id: str = Field(min_length=1)
-    partner_id: str = Field(min_length=1)
-    partner: Text = None
-    due: str = Field(min_length=1)
+    due: Required
     programme: Text = None
     accessories: Text = None
     ref_sha256: Text = None
 
 
 @register
-class Handout(Payload):
+class Handout(_ToPartner):
     """A device given to a partner for good."""
 
     KIND: ClassVar[str] = "handout"
-    loan_id: str = Field(min_length=1)
-    partner_id: str = Field(min_length=1)
-    partner: Text = None
 
 
 @register
-class LoanReturn(Payload):
+class LoanReturn(_Loan):
     """A lent device back: it must be erased and checked again."""
 
     KIND: ClassVar[str] = "loan_return"
-    loan_id: str = Field(min_length=1)
     condition: Literal["ok", "damaged", "incomplete"]
     note: Text = None
 
 
 @register
-class LoanExtend(Payload):
+class LoanExtend(_Loan):
     """A loan's due date moved."""
 
     KIND: ClassVar[str] = "loan_extend"
-    loan_id: str = Field(min_length=1)
-    due: str = Field(min_length=1)
+    due: Required
     previous_due: Text = None
 
 
 @register
-class LoanPurge(Payload):
+class LoanPurge(_Loan):
     """A returned loan's clear reference deleted (retention rule)."""
 
     KIND: ClassVar[str] = "loan_purge"
-    loan_id: str = Field(min_length=1)
     before: Text = None

@@ -8,6 +8,7 @@ from refurb.errors import InvalidInput, Refused
 from refurb.i18n import _
 from refurb.models import STATUSES
 from refurb.projection import missing_for_ready
+from refurb.terms import status_word
 
 # Moves a person may make with `refurb status`. Steps (probe, wipe, OS, grade) move a device from
 # intake to in_progress on their own, and a failed erasure moves it to quarantine.
@@ -37,12 +38,14 @@ def check_move(state: dict[str, Any], target: str) -> None:
     current = state.get("status", "intake")
     asset = state.get("asset_id", "")
     if target == current:
-        raise Refused(_("{asset} is already {status}").format(asset=asset, status=current))
+        raise Refused(
+            _("{asset} is already {status}").format(asset=asset, status=status_word(current))
+        )
     if target in LOAN_BOOK_STATUSES or current == "on_loan":
         # The loan book keeps who has the device and until when: a bare status would lose that.
         raise Refused(
             _("{asset} cannot move from {old} to {new} by hand").format(
-                asset=asset, old=current, new=target
+                asset=asset, old=status_word(current), new=status_word(target)
             ),
             _(
                 "lend, hand out and take back with refurb loan out, refurb handout,"
@@ -53,14 +56,15 @@ def check_move(state: dict[str, Any], target: str) -> None:
     if target not in allowed:
         hint = (
             _("from {status} it can go to {targets}").format(
-                status=current, targets=", ".join(allowed)
+                status=status_word(current),
+                targets=", ".join(allowed),  # typed: the codes
             )
             if allowed
-            else _("{status} is final").format(status=current)
+            else _("{status} is final").format(status=status_word(current))
         )
         raise Refused(
             _("{asset} cannot move from {old} to {new}").format(
-                asset=asset, old=current, new=target
+                asset=asset, old=status_word(current), new=status_word(target)
             ),
             hint,
         )
@@ -69,7 +73,7 @@ def check_move(state: dict[str, Any], target: str) -> None:
         if missing:
             raise Refused(
                 _("{asset} cannot be {status} yet: it still needs {missing}").format(
-                    asset=asset, status=target, missing="; ".join(missing)
+                    asset=asset, status=status_word(target), missing="; ".join(missing)
                 )
             )
 

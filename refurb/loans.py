@@ -37,25 +37,10 @@ PARTNER_PREFIX = "PT-"
 
 
 def parse_day(text: str, option: str = "--due") -> date:
-    """ISO 2026-12-31 or the day-first forms Belgians write: 31/12/2026, 31-12-2026, 31.12.26."""
-    raw = (text or "").strip()
-    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
-    dayfirst = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})", raw)
-    try:
-        if iso:
-            return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        if dayfirst:
-            year = int(dayfirst.group(3))
-            year += 2000 if year < 100 else 0
-            return date(year, int(dayfirst.group(2)), int(dayfirst.group(1)))
-    except ValueError:
-        raise InvalidInput(
-            _("{option} {value!r} is not a date that exists").format(option=option, value=raw)
-        ) from None
-    raise InvalidInput(
-        _("{option} {value!r} is not a date I can read").format(option=option, value=raw),
-        _("write it as 2026-12-31 or 31/12/2026"),
-    )
+    """A typed day (:func:`refurb.dates.parse_day`: ISO or day-first, 31/12/2026)."""
+    from refurb.dates import parse_day as read_day
+
+    return read_day(text, option)
 
 
 def _future_day(text: str, today: date, option: str = "--due") -> date:

@@ -167,7 +167,7 @@ def _nwipe_payload(
         },
     }
     if status == ERASED:
-        from refurb.wipe.record import erased_shortfalls
+        from refurb.wipe.verdict import erased_shortfalls
 
         shortfalls = erased_shortfalls(record)  # the store's rule: the log must prove it
         if shortfalls:

@@ -87,6 +87,20 @@ def version_text(program: str, output: str) -> str | None:
     return None
 
 
+# Debian and Ubuntu leave the sbin folders off a user's PATH, where dmidecode, smartctl, hdparm
+# and lsblk's friends live: a tool there is installed, it just needs root, and saying "not
+# installed" would send the volunteer to install what is already there.
+SBIN_PATH = "/usr/local/sbin:/usr/sbin:/sbin"
+
+
+def which(program: str) -> str | None:
+    """Where ``program`` is: on PATH, else in the sbin folders; None when it is not installed."""
+    found = shutil.which(program)
+    if found is None and "/" not in program:
+        found = shutil.which(program, path=SBIN_PATH)
+    return found
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -101,7 +115,7 @@ class Runner:
     versions: dict[str, str | None] = field(default_factory=dict)
 
     def which(self, program: str) -> str | None:
-        return shutil.which(program)
+        return which(program)
 
     def version_of(self, program: str) -> str | None:
         """``program``'s version, asked once and cached; None when it does not say one."""
@@ -143,7 +157,8 @@ class Runner:
     ) -> CommandResult:
         started = _now_iso()
         t0 = time.perf_counter()
-        if self.which(argv[0]) is None:
+        executable = self.which(argv[0])
+        if executable is None:
             result = CommandResult(
                 argv, 127, "", f"{argv[0]}: command not found", started, 0.0, tool_version, False
             )
@@ -151,6 +166,7 @@ class Runner:
             try:
                 proc = subprocess.run(
                     list(argv),
+                    executable=executable,
                     input=input_text,
                     capture_output=True,
                     text=True,

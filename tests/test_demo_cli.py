@@ -85,7 +85,7 @@ def test_demo_without_root_erases_the_plain_image_file(run_cli, tmp_path, monkey
         if shutil.which("setpriv") is None:
             pytest.skip("setpriv (util-linux) is needed to drop root")
         monkeypatch.setattr(demo.os, "geteuid", lambda: 65534)
-        monkeypatch.setattr(probe, "_is_root", lambda: False)
+        monkeypatch.setattr(probe.sources, "_is_root", lambda: False)
         env = Env(stdin_isatty=False, stdout_isatty=False, runner=_Unprivileged())
     else:
         env = None

@@ -11,7 +11,7 @@ from refurb import events
 from refurb.env import Env
 from refurb.errors import InvalidInput, Refused, StoreError
 from refurb.store import open_store
-from refurb.wipe.record import erased_shortfalls
+from refurb.wipe.verdict import erased_shortfalls
 
 DISK = {"name": "sda", "serial": "S2ABC", "model": "SAMSUNG MZ7LN256", "size_bytes": 1_000_000}
 

@@ -216,3 +216,21 @@ def test_site_check_and_other_spellings(run_cli, t480, refurb_home):
     assert data["answers"]["power_jack"] == "faulty" and data["answers"]["wifi"] == "worn"
     assert data["grade"] == "D"
     assert data["reasons"][0] == "power jack: faulty"
+
+
+def test_site_grade_letters_in_lower_case(run_cli, initialized, refurb_home):
+    """`hdd = "b"` passes validation as B, so grading must treat it as B (it used to crash)."""
+    from support_grade import write_site_profiles
+
+    hdd = "smartctl_exporter-ST3200820AS_15.json"
+    probe = fixture_probe(T480, [hdd], edid=FHD, batteries=[])
+    for disk in probe["disks"]:
+        disk["rotational"] = True
+    asset = seed_device(probe, "HDD-1")
+    write_site_profiles(
+        refurb_home, '[grades]\nhdd = "c"\n[profile.basic.grades]\nno_battery = "b"\n'
+    )
+    data = run_cli("grade", asset, "--cosmetic", "a", *all_ok(), "--json", expect=0).json
+    assert data["grade"] == "D"  # the old disk's hours; the letters below are the point
+    found = {f["code"]: f["grade"] for f in data["findings"]}
+    assert found["hdd"] == "C" and found["no_battery"] == "B", found

@@ -203,7 +203,7 @@ def test_bad_input_is_one_line_exit_1_and_nothing_written(run_cli, partner):
         (("loan", "out", asset, "--to", partner, "--ref", "DL-1", "--due", "next june"),
          "not a date"),
         (("loan", "out", asset, "--to", partner, "--ref", "DL-1", "--due", "31/02/2027"),
-         "not a date that exists"),
+         "not a real date"),
         (("loan", "return", asset, "--condition", "ok"), "not on loan"),
         (("loan", "extend", asset, "--due", DUE), "not on loan"),
         (("handout", fresh, "--to", partner), "not ready"),

@@ -294,7 +294,7 @@ def test_live_probe_without_root(monkeypatch):
         if shutil.which("setpriv") is None:
             pytest.skip("setpriv (util-linux) is needed to drop root")
         runner = _Unprivileged()
-        monkeypatch.setattr(probe, "_is_root", lambda: False)
+        monkeypatch.setattr(probe.sources, "_is_root", lambda: False)
     result = probe.probe_live(Env(runner=runner))
     assert_probe_shape(result)
     assert result["system"]["serial"] is None

@@ -6,7 +6,7 @@ import typer
 
 from refurb.env import Env
 from refurb.errors import RefurbError
-from refurb.i18n import _
+from refurb.i18n import _, ngettext
 
 app = typer.Typer(
     help=(
@@ -38,7 +38,13 @@ def check(
     if json_out:
         env.print_json({"events": count, "ok": not problems, "problems": problems})
     elif not problems:
-        env.out.print(_("[green]✓[/green] {n} events, chain intact").format(n=count))
+        env.out.print(
+            ngettext(
+                "[green]✓[/green] {n} event, chain intact",
+                "[green]✓[/green] {n} events, chain intact",
+                count,
+            ).format(n=count)
+        )
     else:
         for problem in problems:
             env.err.print(f"[red]✗[/red] {problem}", markup=True, highlight=False)
@@ -66,7 +72,13 @@ def rebuild(
     if json_out:
         env.print_json({"devices": n, "chain_ok": not problems, "problems": problems})
     else:
-        env.out.print(_("[green]✓[/green] rebuilt {n} devices from the event log").format(n=n))
+        env.out.print(
+            ngettext(
+                "[green]✓[/green] rebuilt {n} device from the event log",
+                "[green]✓[/green] rebuilt {n} devices from the event log",
+                n,
+            ).format(n=n)
+        )
     if problems and not json_out:
         # Rebuilding trusts the log as it is: say so when the log itself was changed.
         env.err.print(

@@ -44,7 +44,9 @@ def event_summary(kind: str, payload: dict[str, Any]) -> str:
             return _("registered")
         return _("registered: {details}").format(details=", ".join(bits))
     if kind == "status":
-        text = f"{payload.get('from')} → {payload.get('to')}"
+        from refurb.terms import status_word
+
+        text = f"{status_word(payload.get('from'))} → {status_word(payload.get('to'))}"
         return text + (f" ({payload['reason']})" if payload.get("reason") else "")
     if kind == "probe":
         probe = payload.get("probe") or {}
@@ -170,7 +172,10 @@ def _render_device(
 
     out = env.out
     title = model_line(state.get("manufacturer"), state.get("model")) or _("unknown model")
-    out.print(f"[bold]{state['asset_id']}[/bold]  {title}  [cyan]{state['status']}[/cyan]")
+    from refurb.terms import status_word
+
+    status = status_word(state["status"])
+    out.print(f"[bold]{state['asset_id']}[/bold]  {title}  [cyan]{status}[/cyan]")
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="dim")
     facts.add_column()
@@ -287,13 +292,15 @@ def list_devices(
         return
     from rich.table import Table
 
+    from refurb.terms import status_word
+
     table = Table(show_edge=False)
     for col in (_("Asset"), _("Status"), _("Model"), _("Serial"), _("Batch"), _("Grade")):
         table.add_column(col)
     for d in devices:
         table.add_row(
             d["asset_id"],
-            d["status"],
+            status_word(d["status"]),
             d.get("model") or "—",
             d.get("serial") or "—",
             d.get("batch") or "—",
@@ -353,9 +360,11 @@ def status(
     if json_out:
         env.print_json(moves[0] if not many else moves)
         return
+    from refurb.terms import status_word
+
     for move in moves:
         env.out.print(
             _("{asset}: {old} → {new}").format(
-                asset=move["asset_id"], old=move["from"], new=move["to"]
+                asset=move["asset_id"], old=status_word(move["from"]), new=status_word(move["to"])
             )
         )

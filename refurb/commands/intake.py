@@ -1,4 +1,8 @@
-"""`refurb intake`: register donated devices."""
+"""`refurb intake`: register donated devices.
+
+Over 400 lines on purpose: one module per command group (new, import, scan, edit, receipt,
+note), each command only parsing and rendering; the work is in :mod:`refurb.intake`.
+"""
 
 from __future__ import annotations
 

@@ -143,7 +143,7 @@ def stock(
 def _render(env: Env, report: Any, console: Any = None) -> None:
     from rich.table import Table
 
-    from refurb.reports.charts import none_label
+    from refurb.reports.charts import row_label
 
     out = console or env.out
     site = report.site or _("(site not named)")
@@ -164,7 +164,7 @@ def _render(env: Env, report: Any, console: Any = None) -> None:
         if not view.available:
             table.add_row(_("(not recorded in this store)"), "")
         for key, n in view.rows[:15]:
-            table.add_row(none_label(key), str(n))
+            table.add_row(row_label(view.name, key), str(n))
         if len(view.rows) > 15:
             rest = view.rows[15:]
             table.add_row(_("… and {n} more").format(n=len(rest)), str(sum(n for _k, n in rest)))

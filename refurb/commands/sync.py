@@ -211,14 +211,16 @@ def conflicts(
         return
     from rich.table import Table
 
+    from refurb.terms import status_word
+
     table = Table(show_edge=False)
     for col in (_("Asset"), _("Now"), _("Was"), _("First move"), _("Later move")):
         table.add_column(col)
     for c in found:
         table.add_row(
             c["asset_id"],
-            c["status"],
-            c["overrides"] or "—",
+            status_word(c["status"]),
+            status_word(c["overrides"]) if c["overrides"] else "—",
             *map(side_text, (c["first"], c["second"])),
         )
     env.out.print(table)
@@ -230,6 +232,11 @@ def side_text(side: dict[str, Any]) -> str:
 
 def conflict_line(c: dict[str, Any]) -> str:
     """One line for `refurb show`."""
+    from refurb.terms import status_word
+
     return _("contradiction: {first} moved it to {a}, {second} to {b} without seeing that").format(
-        first=side_text(c["first"]), a=c["overrides"], second=side_text(c["second"]), b=c["status"]
+        first=side_text(c["first"]),
+        a=status_word(c["overrides"]),
+        second=side_text(c["second"]),
+        b=status_word(c["status"]),
     )

@@ -1,4 +1,8 @@
-"""`refurb wipe`: list the disks, erase them with proof, record each erasure."""
+"""`refurb wipe`: list the disks, erase them with proof, record each erasure.
+
+Over 400 lines on purpose: one module per command group, and `list`, `run` and `validate` each
+render their own tables and progress; the proof commands are already apart (wipe_proof.py).
+"""
 
 from __future__ import annotations
 
@@ -328,12 +332,16 @@ def validate_cmd(
 
 
 def _render_plan(env: Env, plan: DiskPlan) -> None:
+    from refurb.terms import method_word
+
     d = plan.disk
     title = " ".join(x for x in (d.model, d.serial) if x) or d.backing_file or d.name
     env.err.print(
         f"[bold]{d.path}[/bold]  {title}  {_size(d.size_bytes)}  {_media(d.media_type)}  "
         + _("{nist} by {technique} ({method})").format(
-            nist=plan.nist_method, technique=plan.technique, method=plan.method
+            nist=plan.nist_method,
+            technique=method_word(plan.technique),
+            method=method_word(plan.method),
         )
     )
     for note in plan.notes:
@@ -446,6 +454,7 @@ class _progress:  # noqa: N801 - used as a context manager, reads like a functio
 def _render_results(env: Env, results: list[DiskResult]) -> None:
     from rich.table import Table
 
+    from refurb.terms import method_word, result_word
     from refurb.units import throughput
 
     table = Table(show_edge=False)
@@ -458,14 +467,14 @@ def _render_results(env: Env, results: list[DiskResult]) -> None:
         verified = (
             f"{v.get('mode')} {fraction * 100:.1f} %"
             if isinstance(fraction, (int, float)) and v.get("bytes_verified")
-            else str(v.get("result") or "—")
+            else result_word(v.get("result"))
         )
         speed = rec.get("write_throughput_bps")
         style = STATUS_STYLE.get(r.status, "white")
         table.add_row(
             r.plan.disk.path,
-            f"[{style}]{r.status}[/{style}]",
-            f"{rec.get('nist_method')} / {rec.get('method')}",
+            f"[{style}]{result_word(r.status)}[/{style}]",
+            f"{rec.get('nist_method')} / {method_word(rec.get('method'))}",
             verified,
             throughput(speed, unknown="—"),
             r.reason or "",

@@ -66,8 +66,8 @@ def certificate(
         None, "--batch", help="One certificate for every device of this intake batch."
     ),
 ) -> None:
+    from refurb.certificate_issue import issue_certificate
     from refurb.certificate_pdf import disk_heading, status_text
-    from refurb.certificates import issue_certificate
 
     env: Env = ctx.obj
     if (asset is None) == (donor is None and batch is None):
@@ -313,12 +313,14 @@ def import_nwipe(
             for text in item["exceptions"]:
                 env.out.print("    " + text)
         if done:
+            from refurb.terms import status_word
+
             env.out.print(
                 ngettext(
                     "Recorded {n} erasure; device status: {status}",
                     "Recorded {n} erasures; device status: {status}",
                     len(done),
-                ).format(n=len(done), status=done[0]["device_status"])
+                ).format(n=len(done), status=status_word(done[0]["device_status"]))
             )
     if bad:
         raise EraseFailed(

@@ -17,6 +17,7 @@ from refurb.grading.rulefile import (
     CPU_SCHEMA,
     GRADES_SCHEMA,
     Source,
+    _want_grade,
     check_table,
     fail,
     merge,
@@ -132,7 +133,7 @@ def load_rules(config_dir: Path | None = None, kind: str = "laptop") -> Rules:
         kinds = tuple(raw.get("kinds", DEFAULT_CHECK_KINDS))
         checks[name] = CheckRule(name, raw["area"], grades, raw.get("label"), kinds)
 
-    base_grades = {k: v for k, v in merged.get("grades", {}).items()}
+    base_grades = _letters_upper(merged.get("grades", {}))
     missing = [k for k in GRADES_SCHEMA if k not in base_grades]
     if missing:
         raise fail(
@@ -157,7 +158,7 @@ def load_rules(config_dir: Path | None = None, kind: str = "laptop") -> Rules:
                 )
         if "grade" in require:
             require["grade"] = str(require["grade"]).upper()
-        grades = merge(base_grades, raw.get("grades", {}))
+        grades = merge(base_grades, _letters_upper(raw.get("grades", {})))
         profiles[name] = Profile(
             name, raw.get("description", ""), require, grades, bool(raw.get("fallback", False))
         )
@@ -185,6 +186,15 @@ def load_rules(config_dir: Path | None = None, kind: str = "laptop") -> Rules:
         [s.path for s in sources],
         kind,
     )
+
+
+def _letters_upper(grades: dict[str, Any]) -> dict[str, Any]:
+    """A grades table with its letters as the grader compares them: validation takes ``"b"``
+    as B, so the stored value must be ``"B"`` too."""
+    return {
+        k: v.upper() if GRADES_SCHEMA.get(k) is _want_grade and isinstance(v, str) else v
+        for k, v in grades.items()
+    }
 
 
 def load_cpu_rules(config_dir: Path | None = None) -> list[CpuRule]:

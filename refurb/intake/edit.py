@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from refurb.dates import DateError, parse_date
 from refurb.errors import Refused
 from refurb.i18n import _
-from refurb.intake.dates import DateError, parse_date
 from refurb.intake.reconcile import mismatches
 
 if TYPE_CHECKING:

@@ -50,7 +50,7 @@ def agree(field: str, intake: Any, probe: Any) -> bool:
     """Do the sheet and the probe name the same thing? Case, spaces and dashes do not count;
     a model written shorter ("T460" for "ThinkPad T460") agrees, a maker by its brand name."""
     if field == "manufacturer":
-        from refurb.probe import vendor_name
+        from refurb.specs import vendor_name
 
         intake, probe = vendor_name(str(intake)) or intake, vendor_name(str(probe)) or probe
     a, b = _norm(intake), _norm(probe)

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from refurb.dates import DateError, parse_date
 from refurb.i18n import _
 from refurb.intake.columns import Mapping
-from refurb.intake.dates import DateError, parse_date
 
 
 @dataclass

@@ -25,12 +25,21 @@ def none_label(value: str | None) -> str:
     return value if value not in (None, "") else _("(none)")
 
 
+def row_label(view: str, value: str | None) -> str:
+    """A row of a view as a reader sees it: a status in the reader's words (``refurb.terms``)."""
+    if view == "status" and value:
+        from refurb.terms import status_word
+
+        return status_word(value)
+    return none_label(value)
+
+
 def charts(report: Report) -> list[Chart]:
     out: list[Chart] = []
     for view in report.views:
         if view.name not in ("status", "grade", "kind", "model", "partner") or not view.available:
             continue
-        bars = [(none_label(k), n) for k, n in view.rows[:TOP]]
+        bars = [(row_label(view.name, k), n) for k, n in view.rows[:TOP]]
         rest = sum(n for _k, n in view.rows[TOP:])
         if rest:
             bars.append((_("other"), rest))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO
 
 from refurb.i18n import _, current_language
-from refurb.reports.charts import PALETTE, Chart, charts, none_label
+from refurb.reports.charts import PALETTE, Chart, charts, row_label
 from refurb.reports.model import Report
 from refurb.reports.output import atomic_text
 
@@ -137,7 +137,7 @@ def render_html(report: Report) -> str:
             out.append(
                 _table(
                     (view.label, _("Devices")),
-                    [(none_label(k), str(n)) for k, n in view.rows],
+                    [(row_label(view.name, k), str(n)) for k, n in view.rows],
                     {1},
                 )
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -54,23 +53,11 @@ def check_views(names: list[str]) -> list[str]:
     return names or list(DIMENSIONS)
 
 
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-
-
 def parse_date(text: str, option: str) -> date:
-    """A date as typed: 2026-12-31 (ISO) or the day-first 31/12/2026, 31-12-2026, 31.12.2026."""
-    value = (text or "").strip()
-    try:
-        match = _DAY_FIRST.match(value)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return date(year, month, day)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            _("{option}: {value!r} is not a date").format(option=option, value=text),
-            _("write it as 2026-12-31 or 31/12/2026"),
-        ) from None
+    """A typed day (:func:`refurb.dates.parse_day`: ISO or day-first, 31/12/2026)."""
+    from refurb.dates import parse_day
+
+    return parse_day(text, option)
 
 
 @dataclass(frozen=True)

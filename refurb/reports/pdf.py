@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from refurb.i18n import _
-from refurb.reports.charts import PALETTE, Chart, charts, none_label
+from refurb.reports.charts import PALETTE, Chart, charts, row_label
 from refurb.reports.model import Report
 from refurb.reports.output import atomic_path
 
@@ -177,7 +177,10 @@ class _Doc:
                 continue
             for key, n in view.rows[:ROWS_PER_VIEW]:
                 self.row(
-                    [(none_label(key)[:80], self.width * 0.7, "L"), (str(n), self.width * 0.3, "R")]
+                    [
+                        (row_label(view.name, key)[:80], self.width * 0.7, "L"),
+                        (str(n), self.width * 0.3, "R"),
+                    ]
                 )
             rest = view.rows[ROWS_PER_VIEW:]
             if rest:

@@ -6,7 +6,8 @@ Modules:
   ``patterns``   zeros and the re-seedable AES-CTR keystream
   ``blockio``    O_DIRECT, aligned buffers, the filler thread
   ``verify``     full and sampled read-back, firmware before/after checks
-  ``engine``     one disk: plan, erase, verify, outcome
+  ``plan``       one disk: the method, the hidden areas, the steps
+  ``engine``     one disk: erase (``overwrite``: the overwrite pass), verify, outcome
   ``record``     the erasure record and crash bookkeeping
   ``session``    a run over several disks with its events in the store
   ``image``      a disk image (a regular file) erased by the same engine, never a real disk
@@ -15,7 +16,7 @@ The core never prints; progress goes through a callback and errors are ``refurb.
 """
 
 from refurb.wipe.discovery import Blocker, Disk
-from refurb.wipe.engine import (
+from refurb.wipe.plan import (
     METHODS,
     STATUSES,
     VERIFY_MODES,

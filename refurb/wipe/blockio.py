@@ -4,6 +4,9 @@ O_DIRECT bypasses the page cache, so what is read back comes from the device and
 not grow with the disk. It needs buffers aligned to the sector size: anonymous ``mmap`` gives page
 alignment. ``O_EXCL`` on a block device makes the kernel refuse the open while any partition is
 mounted or the disk is held by device-mapper or md, a last guard behind the checks in discovery.
+
+Over 400 lines on purpose: every system call that touches a disk (open, queue limits, aligned
+buffers, the writer and the filler) is here and nowhere else, so it is audited in one place.
 """
 
 from __future__ import annotations

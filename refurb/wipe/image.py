@@ -17,8 +17,7 @@ from refurb.errors import NotFound, Refused
 from refurb.i18n import _
 from refurb.runner import Runner
 from refurb.wipe.discovery import Disk
-from refurb.wipe.engine import WipeOptions, plan_disk
-from refurb.wipe.session import Preparation
+from refurb.wipe.plan import Preparation, WipeOptions, plan_disk
 
 IMAGE_TYPE = "image"
 IMAGE_MEDIA = "disk image (regular file)"

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from refurb import __version__
-from refurb.i18n import _, ngettext
 from refurb.runner import TOOL_PACKAGE
 from refurb.wipe.blockio import merge
-from refurb.wipe.verdict import scope
-
-if TYPE_CHECKING:
-    from refurb.wipe.engine import DiskEraser
+from refurb.wipe.verdict import (  # noqa: F401  (erased_shortfalls: re-exported)
+    Erasure,
+    erased_shortfalls,
+    scope,
+)
 
 SCHEMA = "refurb.wipe-record/1"
 GUIDELINE = "NIST SP 800-88 Rev. 2"
@@ -60,7 +60,7 @@ def media_of(disk: Any, asset_id: str | None) -> dict[str, Any]:
 
 def build_record(
     *,
-    eraser: DiskEraser,
+    eraser: Erasure,
     status: str,
     reason: str | None,
     started: datetime,
@@ -327,43 +327,3 @@ def interrupted_record(
         "error_count": 0,
         "commands": [],
     }
-
-
-# -- when a record proves an erasure -------------------------------------------------------------
-
-
-def erased_shortfalls(record: Mapping[str, Any], disk_size: int | None = None) -> list[str]:
-    """What keeps ``record`` from proving ``erased``; empty when it does.
-
-    The one rule every ``erased`` result must pass (the store refuses a ``wipe`` event saying
-    ``erased`` otherwise): no I/O error anywhere, every byte of the disk written, and a
-    verification that passed. A firmware erase is written by the disk itself; its proof is the
-    read-back that compares sampled blocks before and after, so its byte count is not asked.
-    Works on refurb's own records and on imported nwipe records; ``disk_size`` is the size the
-    event gives for the disk, used when the record does not say it.
-    """
-    missing: list[str] = []
-    errors = record.get("errors") or []
-    count = record.get("error_count")
-    n_errors = max(len(errors), count if isinstance(count, int) else 0)
-    if n_errors:
-        missing.append(
-            ngettext("{n} I/O error recorded", "{n} I/O errors recorded", n_errors).format(
-                n=n_errors
-            )
-        )
-    if record.get("method") != "firmware":
-        media = record.get("media") or {}
-        size = record.get("device_size_bytes") or media.get("size_bytes") or disk_size
-        written = record.get("bytes_written")
-        if not isinstance(size, int) or size <= 0:
-            missing.append(_("the record does not say the disk's size"))
-        elif not isinstance(written, int) or written < size:
-            missing.append(
-                _("{written} of {size} bytes written").format(written=written or 0, size=size)
-            )
-    verification = record.get("verification") or {}
-    if verification.get("result") != "passed" and verification.get("passed") is not True:
-        failed = verification.get("result") == "failed" or verification.get("passed") is False
-        missing.append(_("the verification failed") if failed else _("no verification passed"))
-    return missing

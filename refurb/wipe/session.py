@@ -15,13 +15,12 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from refurb.errors import InvalidInput, Refused
 from refurb.i18n import _
-from refurb.runner import CommandResult
 from refurb.wipe import hidden as hidden_areas
 from refurb.wipe.blockio import check_not_held
 from refurb.wipe.discovery import Disk, assess, gather, resolve
@@ -36,6 +35,7 @@ from refurb.wipe.engine import (
     plan_disk,
 )
 from refurb.wipe.hidden import HiddenArea
+from refurb.wipe.plan import Preparation  # noqa: F401  (re-exported)
 from refurb.wipe.record import dangling, interrupted_record, owner, owner_alive
 
 if TYPE_CHECKING:
@@ -64,12 +64,6 @@ def list_disks_hidden(
     """:func:`list_disks` plus each disk's hidden-area finding (HPA/DCO), by device path."""
     disks, warnings = list_disks(env, with_smart=with_smart)
     return disks, warnings, {d.path: hidden_areas.read(d, env.runner) for d in disks}
-
-
-@dataclass
-class Preparation:
-    plans: list[DiskPlan]
-    commands: list[CommandResult] = field(default_factory=list)
 
 
 def prepare(

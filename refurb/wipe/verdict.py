@@ -6,6 +6,10 @@ error, missing byte or failed check contradicts becomes ``failed``. Every path t
 engine ends here, so no error reported anywhere (a write, a short write, the flush, the close, a
 read-back) can be lost on the way to the record.
 
+:func:`erased_shortfalls` is the same rule asked of a stored record (refurb's own or an imported
+nwipe log): the store refuses a ``wipe`` event saying ``erased`` that it does not prove, and
+:func:`outcome_contradiction` asks it too before the engine lets ``erased`` stand.
+
 :func:`scope` says, for the record and the certificate, what the verification can and cannot
 prove: only a full read-back catches a write lost silently below refurb.
 """
@@ -13,19 +17,39 @@ prove: only a full read-back catches a write lost silently below refurb.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from refurb.i18n import _
+from refurb.i18n import _, ngettext
 from refurb.i18n import _ as translate
 
-if TYPE_CHECKING:
-    from refurb.wipe.engine import DiskEraser
+
+class Erasure(Protocol):
+    """What the verdict and the record read of an eraser (``refurb.wipe.engine.DiskEraser``):
+    named here so that neither imports the engine that calls them."""
+
+    plan: Any
+    ctx: Any
+    options: Any
+    runner: Any
+    errors: list[Any]
+    verification: Any
+    extra_checks: Any
+    pattern: Any
+    device_size: int | None
+    unaddressable: int
+    bytes_written: int
+    write_seconds: float
+    request: int | None
+    depth: int | None
+    queue_limits: dict[str, int]
+    direct: bool
+
 
 OK_STATUSES = ("erased", "erased_with_exceptions")
 SCOPES = ("full", "sample", "firmware_sample", "off", "not_done")
 
 
-def outcome_contradiction(eraser: DiskEraser, status: str) -> str | None:
+def outcome_contradiction(eraser: Erasure, status: str) -> str | None:
     """Why ``status`` cannot stand given what was recorded; None when it can."""
     if status not in OK_STATUSES:
         return None
@@ -53,12 +77,25 @@ def outcome_contradiction(eraser: DiskEraser, status: str) -> str | None:
     if status == "erased":
         if eraser.verification is None or eraser.options.verify == "off":
             return _("nothing was read back")
-        if eraser.unaddressable or any(e.recovered for e in eraser.errors):
+        if any(e.recovered for e in eraser.errors):
             return _("the erasure has exceptions")
+        # The store's rule on the record, asked of what the eraser saw (unaddressable tail
+        # bytes count as not written).
+        shortfalls = erased_shortfalls(
+            {
+                "method": eraser.plan.method,
+                "errors": eraser.errors,
+                "device_size_bytes": size,
+                "bytes_written": eraser.bytes_written,
+                "verification": {"passed": eraser.verification.passed},
+            }
+        )
+        if shortfalls:
+            return "; ".join(shortfalls)
     return None
 
 
-def hidden_exception(eraser: DiskEraser, status: str, reason: str | None) -> tuple[str, str | None]:
+def hidden_exception(eraser: Erasure, status: str, reason: str | None) -> tuple[str, str | None]:
     """``erased`` cannot stand while a hidden area (HPA not lifted, DCO) kept sectors from the
     erasure: it becomes ``erased_with_exceptions`` with the hidden size stated."""
     hidden = eraser.plan.hidden
@@ -125,3 +162,43 @@ def scope(verification: Mapping[str, Any]) -> dict[str, Any]:
     code = scope_code(verification.get("mode"), verification.get("result"))
     statement = scope_statement(code, verification.get("fraction"), english=True)
     return {"code": code, "statement": statement, "catches_silent_write_loss": code == "full"}
+
+
+# -- when a record proves an erasure --------------------------------------------------------------
+
+
+def erased_shortfalls(record: Mapping[str, Any], disk_size: int | None = None) -> list[str]:
+    """What keeps ``record`` from proving ``erased``; empty when it does.
+
+    The one rule every ``erased`` result must pass (the store refuses a ``wipe`` event saying
+    ``erased`` otherwise): no I/O error anywhere, every byte of the disk written, and a
+    verification that passed. A firmware erase is written by the disk itself; its proof is the
+    read-back that compares sampled blocks before and after, so its byte count is not asked.
+    Works on refurb's own records and on imported nwipe records; ``disk_size`` is the size the
+    event gives for the disk, used when the record does not say it.
+    """
+    missing: list[str] = []
+    errors = record.get("errors") or []
+    count = record.get("error_count")
+    n_errors = max(len(errors), count if isinstance(count, int) else 0)
+    if n_errors:
+        missing.append(
+            ngettext("{n} I/O error recorded", "{n} I/O errors recorded", n_errors).format(
+                n=n_errors
+            )
+        )
+    if record.get("method") != "firmware":
+        media = record.get("media") or {}
+        size = record.get("device_size_bytes") or media.get("size_bytes") or disk_size
+        written = record.get("bytes_written")
+        if not isinstance(size, int) or size <= 0:
+            missing.append(_("the record does not say the disk's size"))
+        elif not isinstance(written, int) or written < size:
+            missing.append(
+                _("{written} of {size} bytes written").format(written=written or 0, size=size)
+            )
+    verification = record.get("verification") or {}
+    if verification.get("result") != "passed" and verification.get("passed") is not True:
+        failed = verification.get("result") == "failed" or verification.get("passed") is False
+        missing.append(_("the verification failed") if failed else _("no verification passed"))
+    return missing

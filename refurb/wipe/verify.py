@@ -3,6 +3,9 @@
 Comparisons use ``bytearray == buffer``, which CPython does with one ``memcmp`` (tens of GB/s);
 a memoryview comparison walks element by element and hashing costs more than the read. Only when
 a block differs is it searched, 64 KiB then sector by sector, to say exactly where.
+
+Over 400 lines on purpose: the pattern read-back and the firmware before/after snapshot share
+the reader, the prefetch thread and the locating of a difference, which must stay one code.
 """
 
 from __future__ import annotations
