@@ -381,4 +381,8 @@ def booted(
             _kvm_failed.append(True)
     laptop.accel = "tcg"
     con = Console(laptop, log)
-    return con, con.boot(**answers)
+    try:
+        return con, con.boot(**answers)
+    except BaseException:  # a boot that fails (or Ctrl-C) leaves no QEMU behind
+        laptop.power_cut(con.child)
+        raise
