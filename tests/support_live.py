@@ -155,7 +155,7 @@ class Laptop:
         accel = (
             ["-accel", "kvm", "-cpu", f"host,model-id={CPU_MODEL}"]
             if self.accel == "kvm"
-            else ["-accel", "tcg", "-cpu", f"qemu64,model-id={CPU_MODEL}"]
+            else ["-accel", "tcg", "-cpu", f"max,model-id={CPU_MODEL}"]
         )
         args = [
             "qemu-system-x86_64",
