@@ -452,6 +452,14 @@ def _hidden_text(disk: Mapping[str, Any]) -> str:
     return f"HPA/DCO: {word}"
 
 
+def _why_row(disk: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Why this method (the plan's choice, in the reader's words); none for older records."""
+    from refurb.wipe.choice import choice_sentence
+
+    why = choice_sentence(disk.get("method_choice"))
+    return [(_("Why"), why[:220])] if why else []
+
+
 def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> None:
     status = disk.get("status")
     heading = f"{index}. {disk_heading(disk)}"
@@ -479,6 +487,7 @@ def _pdf_disk(pdf: Any, width: float, index: int, disk: Mapping[str, Any]) -> No
         rows += [
             (_("Method"), method_text(disk) + (f"  [{tool}]" if tool else "")),
             (_("NIST level"), disk.get("nist_level") or "-"),
+            *_why_row(disk),
             (_("Verification"), verification_text(disk.get("verification"))),
             (_("When"), _when(disk)),
         ]

@@ -176,6 +176,13 @@ def _operator(record: Mapping[str, Any]) -> str | None:
     return person(_pick(record, "who", "operator.name", "operator", "actor"))
 
 
+def choice_of(payload: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Why the erasure used its method (``refurb.wipe.choice``), as the certificate lists it."""
+    from refurb.wipe.choice import choice_of as found
+
+    return found(payload)
+
+
 def disk_summary(
     payload: Mapping[str, Any], event: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -221,6 +228,7 @@ def disk_summary(
         "event_id": (event or {}).get("id"),
         "commands": _commands(record),
         "hidden_area": _pick(record, "hidden_area"),
+        "method_choice": choice_of(payload),
     }
     return {k: _jsonable(v) for k, v in summary.items()}
 
@@ -286,6 +294,7 @@ def _not_erased(disk: Mapping[str, Any]) -> dict[str, Any]:
         "event_id": None,
         "commands": [],
         "hidden_area": None,
+        "method_choice": None,
     }
 
 

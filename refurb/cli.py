@@ -211,6 +211,9 @@ def _register() -> None:
     app.add_typer(sync_cmd.app, name="sync")
     app.command("config", help=config_cmd.HELP)(config_cmd.config)
     app.command("demo", help=demo_cmd.HELP)(demo_cmd.demo)
+    from refurb.commands import workbench as workbench_cmd
+
+    app.command("workbench", help=workbench_cmd.HELP)(workbench_cmd.workbench)
 
 
 _register()

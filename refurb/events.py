@@ -6,6 +6,9 @@ payload (a dict or a model) before the store writes it; :func:`decode` turns sto
 back into the model, upcasting older versions first. The store writes the payload as canonical
 JSON with its version in ``v`` (a payload without ``v`` is version 1); the hash covers that text.
 
+The module is long because it is the one list of every kind and its fields (the codec is in
+event_codec).
+
 Adding a kind is one class::
 
     @register
@@ -148,6 +151,31 @@ class Disk(BaseModel):
         return self
 
 
+METHOD_CHOICES = Literal[
+    "requested",  # --method zero/prng/firmware was asked for
+    "firmware",  # auto: the drive's own Purge is safe and supported
+    "firmware_refused",  # auto: no firmware erase (frozen, USB bridge, unsupported...): overwrite
+    "no_firmware_erase",  # a loop, device-mapper or virtual disk: overwrite
+    "emmc_sanitize",  # an eMMC's Sanitize, then the overwrite
+    "emmc_secure_erase",  # an eMMC's Secure Erase, then the overwrite
+    "emmc_no_secure_feature",  # an eMMC with neither: the overwrite alone
+    "emmc_unreadable",  # an eMMC whose registers could not be read: the overwrite alone
+]
+
+
+class MethodChoice(BaseModel):
+    """Why an erasure used its method: what was asked, what was chosen, the planner's reason."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    requested: Text = None
+    method: Text = None
+    technique: Text = None
+    nist_method: Text = None
+    code: METHOD_CHOICES
+    reason: Text = None
+
+
 class _Erasure(Payload):
     """The fields every erasure event starts with: which wipe, which disk."""
 
@@ -157,9 +185,11 @@ class _Erasure(Payload):
 
 @register
 class WipeStarted(_Erasure):
-    """An erasure begins (written before the first byte, so a crash leaves a trace)."""
+    """An erasure begins (written before the first byte, so a crash leaves a trace).
+    Version 2: ``choice``, why this method (none for version 1)."""
 
     KIND: ClassVar[str] = "wipe_started"
+    VERSION: ClassVar[int] = 2
     method: Text = None
     nist_method: Text = None
     technique: Text = None
@@ -167,6 +197,7 @@ class WipeStarted(_Erasure):
     verify: Text = None
     start: Text = None
     owner: dict[str, Any] | None = None
+    choice: MethodChoice | None = None
 
 
 WIPE_STATUSES = Literal["erased", "erased_with_exceptions", "failed", "interrupted"]
@@ -174,11 +205,14 @@ WIPE_STATUSES = Literal["erased", "erased_with_exceptions", "failed", "interrupt
 
 @register
 class Wipe(_Erasure):
-    """An erasure's result and its full record. ``erased`` needs a record that proves it."""
+    """An erasure's result and its full record. ``erased`` needs a record that proves it.
+    Version 2: ``choice``, why this method (read from an older record where it says)."""
 
     KIND: ClassVar[str] = "wipe"
+    VERSION: ClassVar[int] = 2
     status: WIPE_STATUSES
     record: dict[str, Any]
+    choice: MethodChoice | None = None
 
     def check(self) -> None:
         if self.status != "erased":
@@ -194,6 +228,32 @@ class Wipe(_Erasure):
                 ),
                 _("record it as failed or erased_with_exceptions"),
             )
+
+
+@upcaster("wipe_started", 1)
+def _wipe_started_v1(data: dict[str, Any]) -> dict[str, Any]:
+    return dict(data)  # version 1 did not say why: no choice
+
+
+@upcaster("wipe", 1)
+def _wipe_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 record says why only when auto fell back to an overwrite."""
+    record = data.get("record") if isinstance(data.get("record"), dict) else {}
+    sanitization = record.get("sanitization") if isinstance(record, dict) else None
+    fallback = (
+        sanitization.get("firmware_fallback_reason") if isinstance(sanitization, dict) else None
+    )
+    if not fallback:
+        return dict(data)
+    choice = {
+        "requested": sanitization.get("requested_method"),
+        "method": record.get("method"),
+        "technique": record.get("technique"),
+        "nist_method": record.get("nist_method"),
+        "code": "firmware_refused",
+        "reason": str(fallback),
+    }
+    return {**data, "choice": choice}
 
 
 @register
@@ -347,3 +407,18 @@ class LoanPurge(_Loan):
 
     KIND: ClassVar[str] = "loan_purge"
     before: Text = None
+
+
+# -- the workbench (``refurb workbench``) ---------------------------------------------------
+
+WORKBENCH_STEPS = Literal["probe", "wipe", "os", "grade", "label"]
+
+
+@register
+class StepSkipped(Payload):
+    """A workbench step left out on purpose, and why (the reason a volunteer gave or the
+    printer's error); the step is done again by its own command or the next workbench run."""
+
+    KIND: ClassVar[str] = "step_skipped"
+    step: WORKBENCH_STEPS
+    reason: str = Field(min_length=1)

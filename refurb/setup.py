@@ -72,7 +72,17 @@ def initialize(
     return result
 
 
-SETTABLE = ("site", "lang", "inventory", "label_url")
+SETTABLE = (
+    "site",
+    "lang",
+    "inventory",
+    "label_url",
+    # what `refurb workbench` offers: the bench's printer and label stock, the usual OS
+    "label_printer",
+    "label_template",
+    "os_image",
+    "os_version",
+)
 
 
 def settings(env: Env, key: str | None = None) -> dict[str, Any]:

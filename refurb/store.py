@@ -33,6 +33,7 @@ from refurb.store_rows import (  # noqa: F401  (re-exported: callers import them
     _row_values,
     canonical_json,
     event_hash,
+    row_hash,
 )
 from refurb.store_write import StoreWrites
 
@@ -136,25 +137,53 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def _prepare_server(engine: Engine, url: str) -> None:
+    """A store on a PostgreSQL server is an inventory: created, checked and migrated as
+    `refurb sync` does it (a foreign or newer schema refused, nothing written)."""
+    from refurb.errors import InventoryUnreachable
+    from refurb.sync_db import connect_error, parse_url, prepare
+
+    target = parse_url(url)
+    try:
+        prepare(engine, target)
+    except SQLAlchemyError as exc:
+        error = connect_error(exc, target)
+        if isinstance(error, InventoryUnreachable):  # in the words of --db: a database
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""]
+            error = InventoryUnreachable(
+                _("cannot reach the database {url}: {reason}").format(
+                    url=_redact(url), reason=reason[0]
+                ),
+                _("check that the server runs and the URL is right"),
+            )
+        raise error from exc
+
+
+def _refuse_foreign(engine: Engine, url: str, revision: str | None) -> None:
+    """Another program's SQLite file, or a newer refurb's store: refused before migrating."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from refurb.sync_db import refuse_foreign
+
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        refuse_foreign(conn, make_url(url), tables, revision)
+
+
 def _prepare(engine: Engine, url: str) -> None:
+    if engine.dialect.name != "sqlite":
+        _prepare_server(engine, url)
+        return
     try:
         revision = _current_revision(engine)
         if revision != SCHEMA_HEAD:
-            if engine.dialect.name == "sqlite":
-                with engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+            _refuse_foreign(engine, url, revision)
+            with engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
             migrate(engine)
     except OperationalError as exc:
         msg = str(exc.orig) if exc.orig is not None else str(exc)
-        if engine.dialect.name != "sqlite":
-            from refurb.errors import InventoryUnreachable
-
-            raise InventoryUnreachable(
-                _("cannot reach the database {url}: {reason}").format(
-                    url=_redact(url), reason=msg.splitlines()[0]
-                ),
-                _("check that the server runs and the URL is right"),
-            ) from exc
         raise StoreError(
             _("cannot open the store {url}: {reason}").format(
                 url=_redact(url), reason=msg.splitlines()[0]

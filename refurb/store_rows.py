@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from refurb import events as kinds
@@ -21,8 +22,27 @@ INTAKE_KEYS = ("serial", "manufacturer", "model", "donor", "batch", "notes", "lo
 PayloadIn = dict[str, Any] | kinds.Payload
 
 
+# One encoder, made once: json.dumps with these options builds a new one per call, which is
+# most of the cost of hashing a pushed event.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+).encode
+HASHED = (
+    "id",
+    "asset_id",
+    "kind",
+    "payload",
+    "actor",
+    "workstation",
+    "ws_seq",
+    "created_at",
+    "prev_hash",
+)
+_HASHED_OF = itemgetter(*HASHED)
+
+
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return _CANONICAL(data)
 
 
 def event_hash(
@@ -37,9 +57,15 @@ def event_hash(
     created_at: str,
     prev_hash: str,
 ) -> str:
-    body = canonical_json(
+    body = _CANONICAL(
         [id, asset_id, kind, payload, actor, workstation, ws_seq, created_at, prev_hash]
     )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def row_hash(ev: Any) -> str:
+    """``event_hash`` of a mapping holding the fields (and maybe more), without copying it."""
+    body = _CANONICAL(_HASHED_OF(ev))  # a tuple encodes as the same JSON array
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -74,6 +100,13 @@ def _check_lengths(payload: dict[str, Any], row: int | None) -> None:
             raise InvalidInput(message, _("shorten it; longer text fits in the notes"))
 
 
+@cache
+def _text_limits() -> tuple[tuple[str, int], ...]:
+    return tuple(
+        (field, limit) for field in sorted(_device_fields()) if (limit := _column_limit(field))
+    )
+
+
 def _row_values(state: dict[str, Any]) -> dict[str, Any]:
     """A state as a devices row: JSON fields encoded, derived text cut to its column's size.
 
@@ -83,8 +116,8 @@ def _row_values(state: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in state.items() if k in fields}
     for field in JSON_FIELDS:
         values[field] = canonical_json(values[field]) if values.get(field) else None
-    for field, value in values.items():
-        limit = _column_limit(field)
-        if isinstance(value, str) and limit and len(value) > limit:
+    for field, limit in _text_limits():
+        value = values.get(field)
+        if isinstance(value, str) and len(value) > limit:
             values[field] = value[: limit - 1] + "…"
     return values

@@ -9,10 +9,10 @@ re-folds the devices concerned, in one transaction: all of it, or nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -23,29 +23,31 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from refurb import __version__
 from refurb.errors import InvalidInput, InventoryUnreachable, RefurbError, Refused
 from refurb.i18n import _
-from refurb.models import Device, DeviceDisk, Event, SyncHead, SyncInfo, Workstation
-from refurb.projection import LOAN_KINDS, PARTNER_KINDS, apply, new_state
-from refurb.store import SCHEMA_HEAD, _row_values, event_hash, make_engine
+from refurb.models import SyncHead, SyncInfo, Workstation
+from refurb.projection import PARTNER_KINDS
+from refurb.store import SCHEMA_HEAD, make_engine, row_hash
+from refurb.sync_fold import (
+    BATCH,
+    COLUMNS,
+    EVENTS,
+    ChainRefused,
+    affected,
+    describe,
+    fold_all,
+    fold_loans,
+    held,
+    order_key,
+    refold,
+    stored_events,
+    upsert,
+    write_states,
+)
 
-EVENTS = Event.__table__  # type: ignore[attr-defined]
-DEVICES = Device.__table__  # type: ignore[attr-defined]
-DISKS = DeviceDisk.__table__  # type: ignore[attr-defined]
+__all__ = ["ChainRefused", "order_key", "refold"]  # kept here for the callers of before
 HEADS = SyncHead.__table__  # type: ignore[attr-defined]
 INFO = SyncInfo.__table__  # type: ignore[attr-defined]
 STATIONS = Workstation.__table__  # type: ignore[attr-defined]
-COLUMNS = (
-    "id",
-    "asset_id",
-    "kind",
-    "payload",
-    "actor",
-    "workstation",
-    "ws_seq",
-    "created_at",
-    "prev_hash",
-    "hash",
-)
-BATCH = 2000
+_VALUES = itemgetter(*COLUMNS)  # an event dict as the row COPY takes
 LOCK_KEY = 7_262_010  # pg_advisory_xact_lock: one sync writes to an inventory at a time
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -54,10 +56,6 @@ Progress = Callable[[int, int], None]  # (done, total)
 class Head:
     seq: int = 0
     hash: str = ""
-
-
-class ChainRefused(Refused):
-    """A pushed or pulled chain that does not continue what the receiving side holds."""
 
 
 class SchemaTooNew(Refused):
@@ -70,19 +68,6 @@ class NotAnInventory(InvalidInput):
 
 class AuthFailed(RefurbError):
     """The server refused the credentials (exit 1: retrying will not help)."""
-
-
-def order_key(ev: Any) -> tuple[str, str, int]:
-    """The one order in which every side folds a device's events: time, workstation, sequence."""
-    if isinstance(ev, dict):
-        return ev["created_at"], ev["workstation"], ev["ws_seq"]
-    return ev.created_at, ev.workstation, ev.ws_seq
-
-
-def describe(ev: dict[str, Any]) -> str:
-    return _("event {ws}#{seq} ({asset} {kind})").format(
-        ws=ev["workstation"][:8], seq=ev["ws_seq"], asset=ev["asset_id"], kind=ev["kind"]
-    )
 
 
 # -- URLs and engines ---------------------------------------------------------------------------
@@ -241,33 +226,7 @@ def prepare(engine: Engine, url: URL) -> None:
         tables, revision = _revision(conn)  # again, under the lock: another bench may be here
         if revision == SCHEMA_HEAD:
             return
-        if revision is None and tables:
-            raise NotAnInventory(
-                _("{url} is not a refurb inventory: it holds other tables ({tables})").format(
-                    url=redact(url), tables=", ".join(sorted(tables)[:4])
-                ),
-                _("point --to at an empty database or an existing inventory"),
-            )
-        if revision is not None and not _known(revision):
-            if "events" not in tables:
-                raise NotAnInventory(
-                    _("{url} is not a refurb inventory (schema {rev})").format(
-                        url=redact(url), rev=revision
-                    )
-                )
-            made_by = None
-            if "sync_info" in tables:
-                made_by = conn.execute(
-                    select(INFO.c.value).where(INFO.c.key == "refurb_version")
-                ).scalar()
-            raise SchemaTooNew(
-                _("the inventory's schema {rev} is newer than this refurb {version} knows").format(
-                    rev=revision, version=__version__
-                ),
-                _("install refurb {needed} or newer on this bench").format(
-                    needed=made_by or _("(the version the other benches run)")
-                ),
-            )
+        refuse_foreign(conn, url, tables, revision)
         _migrate(conn)
         _stamp(conn)
         if revision is not None:  # a newer refurb projects more: every device row again
@@ -275,6 +234,37 @@ def prepare(engine: Engine, url: URL) -> None:
                 select(EVENTS.c.asset_id).where(EVENTS.c.kind.not_in(PARTNER_KINDS)).distinct()
             ).scalars()
             refold(conn, [], extra=list(assets))
+
+
+def refuse_foreign(conn: Connection, url: URL, tables: set[str], revision: str | None) -> None:
+    """Refuse, before anything is written, a database of another program or a newer refurb."""
+    if revision is None and tables:
+        raise NotAnInventory(
+            _("{url} is not a refurb inventory: it holds other tables ({tables})").format(
+                url=redact(url), tables=", ".join(sorted(tables)[:4])
+            ),
+            _("point --to at an empty database or an existing inventory"),
+        )
+    if revision is not None and not _known(revision):
+        if "events" not in tables:
+            raise NotAnInventory(
+                _("{url} is not a refurb inventory (schema {rev})").format(
+                    url=redact(url), rev=revision
+                )
+            )
+        made_by = None
+        if "sync_info" in tables:
+            made_by = conn.execute(
+                select(INFO.c.value).where(INFO.c.key == "refurb_version")
+            ).scalar()
+        raise SchemaTooNew(
+            _("the inventory's schema {rev} is newer than this refurb {version} knows").format(
+                rev=revision, version=__version__
+            ),
+            _("install refurb {needed} or newer on this bench").format(
+                needed=made_by or _("(the version the other benches run)")
+            ),
+        )
 
 
 def _stamp(conn: Connection) -> None:
@@ -300,13 +290,19 @@ def heads(conn: Connection) -> dict[str, Head]:
 
 
 def read_chain(conn: Connection, ws: str, after: int, upto: int) -> list[dict[str, Any]]:
-    cols = [EVENTS.c[c] for c in COLUMNS]
-    stmt = (
-        select(*cols)
-        .where(EVENTS.c.workstation == ws, EVENTS.c.ws_seq > after, EVENTS.c.ws_seq <= upto)
-        .order_by(EVENTS.c.ws_seq)
+    """Events ``after < ws_seq <= upto`` of one chain, as plain dicts (on the driver's own
+    cursor: SQLAlchemy's rows cost more than the rest of reading them)."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    sql = (
+        f"SELECT {', '.join(COLUMNS)} FROM events WHERE workstation = {mark} "
+        f"AND ws_seq > {mark} AND ws_seq <= {mark} ORDER BY ws_seq"
     )
-    return [dict(zip(COLUMNS, row, strict=True)) for row in conn.execute(stmt)]
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(sql, (ws, after, upto))
+        return [dict(zip(COLUMNS, row, strict=True)) for row in cur]
+    finally:
+        cur.close()
 
 
 def chain_hashes(conn: Connection) -> tuple[dict[str, dict[int, str]], list[str]]:
@@ -318,7 +314,7 @@ def chain_hashes(conn: Connection) -> tuple[dict[str, dict[int, str]], list[str]
     for row in conn.execute(select(*cols)):
         ev = row._mapping
         out.setdefault(ev["workstation"], {})[ev["ws_seq"]] = ev["hash"]
-        if event_hash(**{k: ev[k] for k in COLUMNS if k != "hash"}) != ev["hash"]:
+        if row_hash(ev) != ev["hash"]:
             known = problems.get(ev["workstation"])
             if known is None or ev["ws_seq"] < int(known.split("#", 1)[1].split(" ", 1)[0]):
                 problems[ev["workstation"]] = _(
@@ -330,6 +326,15 @@ def chain_hashes(conn: Connection) -> tuple[dict[str, dict[int, str]], list[str]
 # -- checking -----------------------------------------------------------------------------------
 def check_chain(ws: str, head: Head, events: list[dict[str, Any]], upto: int, side: str) -> None:
     """Refuse, naming the first bad event, a chain that does not continue ``head`` intact."""
+    for _ev in checked(ws, head, events, upto, side):
+        pass
+
+
+def checked(
+    ws: str, head: Head, events: list[dict[str, Any]], upto: int, side: str
+) -> Iterator[dict[str, Any]]:
+    """The chain's events, each given once it is known to continue the ones before; the first
+    bad one is refused instead, naming it (a COPY fed from here is then aborted)."""
 
     def refuse(problem: str) -> ChainRefused:
         return ChainRefused(
@@ -341,12 +346,9 @@ def check_chain(ws: str, head: Head, events: list[dict[str, Any]], upto: int, si
 
     seq, digest = head.seq, head.hash
     for ev in events:
-        if (
-            ev["ws_seq"] == seq + 1
-            and ev["prev_hash"] == digest
-            and event_hash(**{k: ev[k] for k in COLUMNS if k != "hash"}) == ev["hash"]
-        ):
+        if ev["ws_seq"] == seq + 1 and ev["prev_hash"] == digest and row_hash(ev) == ev["hash"]:
             seq, digest = ev["ws_seq"], ev["hash"]
+            yield ev
             continue
         where = describe(ev)  # the first bad event: say which and why
         if ev["ws_seq"] != seq + 1:
@@ -371,7 +373,43 @@ def check_chain(ws: str, head: Head, events: list[dict[str, Any]], upto: int, si
 
 
 # -- writing ------------------------------------------------------------------------------------
+def _copy_events(
+    conn: Connection,
+    rows: Iterator[dict[str, Any]],
+    total: int,
+    progress: Progress | None,
+    meanwhile: Callable[[], Any],
+) -> tuple[bool, Any]:
+    """PostgreSQL: COPY the rows straight into ``events`` as they pass the chain check, and run
+    ``meanwhile`` before the COPY ends: the server writes the rows and their indexes while this
+    process checks hashes and folds the devices. A refused chain aborts the COPY.
+
+    (False, None) when an event's UUID is already there under another number (``receive`` takes
+    only chains beyond the inventory's heads, under its lock, so only a forged or mangled log
+    does that): the COPY is undone to its savepoint and the caller inserts the careful way.
+    """
+    import psycopg
+
+    raw = conn.connection.driver_connection
+    try:
+        with (
+            conn.begin_nested(),
+            raw.cursor() as cur,  # type: ignore[union-attr]
+            cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for done, row in enumerate(rows, 1):
+                copy.write_row(_VALUES(row))
+                if progress and (done % BATCH == 0 or done == total):
+                    progress(done, total)
+            result = meanwhile()
+        return True, result
+    except psycopg.errors.UniqueViolation:
+        return False, None
+
+
 def _insert_events(conn: Connection, rows: list[dict[str, Any]], progress: Progress | None) -> None:
+    """The rows, batched, an event already there (by UUID) skipped: staged by COPY and
+    ``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL, executemany on SQLite."""
     total = len(rows)
     if not rows:
         return
@@ -393,6 +431,7 @@ def _insert_events(conn: Connection, rows: list[dict[str, Any]], progress: Progr
                 f"INSERT INTO events ({names}) SELECT {names} FROM sync_incoming "
                 "ORDER BY workstation, ws_seq ON CONFLICT DO NOTHING"
             )
+            cur.execute("DROP TABLE sync_incoming")
         return
     from sqlalchemy.dialects.sqlite import insert
 
@@ -403,131 +442,38 @@ def _insert_events(conn: Connection, rows: list[dict[str, Any]], progress: Progr
             progress(min(start + BATCH, total), total)
 
 
-def _bulk_insert(
-    conn: Connection, table: Any, names: list[str], rows: list[dict[str, Any]]
+def _store(
+    conn: Connection,
+    new: list[dict[str, Any]],
+    check: Callable[[], Iterator[dict[str, Any]]],
+    progress: Progress | None,
+    refold_also: Callable[[Connection], Iterable[str]] | None,
 ) -> None:
-    """Plain rows into a table: COPY on PostgreSQL, batched executemany on SQLite."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with (
-            raw.cursor() as cur,
-            cur.copy(  # type: ignore[union-attr]
-                f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
-            ) as copy,
-        ):
-            for row in rows:
-                copy.write_row([row[n] for n in names])
-        return
-    for start in range(0, len(rows), BATCH):
-        conn.execute(table.insert(), rows[start : start + BATCH])
-
-
-def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], key: str) -> None:
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    stmt = insert(table)
-    others = {c: stmt.excluded[c] for c in rows[0] if c != key}
-    conn.execute(stmt.on_conflict_do_update(index_elements=[key], set_=others), rows)
-
-
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def fold(asset_id: str, events: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """A device's state from its events in the deterministic order."""
-    state: dict[str, Any] | None = None
-    for ev in sorted(events, key=order_key):
-        try:
-            payload = json.loads(ev["payload"])
-            state = apply(
-                state or new_state(asset_id, ev["created_at"]),
-                ev["kind"],
-                payload,
-                ev["created_at"],
-            )
-        except (ValueError, KeyError, TypeError, AttributeError, RefurbError) as exc:
-            raise ChainRefused(
-                _("{where}: its payload cannot be read ({reason})").format(
-                    where=describe(ev), reason=type(exc).__name__
-                )
-            ) from exc
-    assert state is not None
-    return state
-
-
-def _fold_loans(conn: Connection, new: list[dict[str, Any]]) -> None:
-    """Partner and loan events into the ``partners`` / ``loans`` tables, as the store does.
-
-    ``new`` holds only events this side did not have, so each loan is opened once.
-    """
-    from types import SimpleNamespace
-
-    from sqlmodel import Session
-
-    from refurb.loan_fold import project
-    from refurb.models import Loan
-
-    wanted = sorted((ev for ev in new if ev["kind"] in LOAN_KINDS | PARTNER_KINDS), key=order_key)
-    if not wanted:
-        return
-    with Session(bind=conn) as session:
-        for ev in wanted:
-            payload = json.loads(ev["payload"])
-            if ev["kind"] in ("loan_out", "handout") and session.get(Loan, payload.get("loan_id")):
-                continue
-            meta = SimpleNamespace(
-                kind=ev["kind"], asset_id=ev["asset_id"], created_at=ev["created_at"]
-            )
-            project(session, meta, payload)  # type: ignore[arg-type]
-        session.flush()
-
-
-def refold(conn: Connection, new: list[dict[str, Any]], extra: Iterable[str] = ()) -> int:
-    """Recompute the devices touched by ``new`` (already inserted) and ``extra``; their count."""
-    _fold_loans(conn, new)
-    # a partner's events (asset id PT-...) make no device
-    assets = sorted({ev["asset_id"] for ev in new if ev["kind"] not in PARTNER_KINDS} | set(extra))
-    if not assets:
-        return 0
-    held: set[str] = set()
-    for chunk in _chunks(assets):
-        held.update(
-            conn.execute(select(DEVICES.c.asset_id).where(DEVICES.c.asset_id.in_(chunk))).scalars()
+    """Check and insert ``new`` (``check()`` gives its events as they pass the chain check) and
+    fold the devices it touches (and those ``refold_also`` names after the insert)."""
+    assets = affected(new)
+    have = held(conn, assets)
+    states = None
+    done = False
+    if new and conn.dialect.name == "postgresql":
+        before = stored_events(conn, have)  # read now: the connection is busy during the COPY
+        done, states = _copy_events(
+            conn, check(), len(new), progress, lambda: fold_all(assets, new, before, set())
         )
-    by_asset: dict[str, list[dict[str, Any]]] = {}
-    fresh_ids = {a for a in assets if a not in held}
-    for ev in new:
-        if ev["asset_id"] in fresh_ids:
-            by_asset.setdefault(ev["asset_id"], []).append(ev)
-    cols = [EVENTS.c[c] for c in COLUMNS]
-    for chunk in _chunks(sorted(held)):
-        for row in conn.execute(select(*cols).where(EVENTS.c.asset_id.in_(chunk))):
-            by_asset.setdefault(row.asset_id, []).append(dict(row._mapping))
-    states = [fold(asset, by_asset[asset]) for asset in assets if by_asset.get(asset)]
-    for chunk in _chunks(sorted(held)):
-        conn.execute(delete(DEVICES).where(DEVICES.c.asset_id.in_(chunk)))
-    names = [c.name for c in DEVICES.columns]
-    rows = [{n: v.get(n) for n in names} for v in map(_row_values, states)]
-    _bulk_insert(conn, DEVICES, names, rows)
-    links: dict[str, tuple[str, str]] = {}
-    for s in states:
-        for disk in (s.get("disks") or {}).values():
-            serial = disk.get("serial")
-            if serial:
-                mark = (s.get("probed_at") or "", s["asset_id"])
-                links[serial] = max(links.get(serial, mark), mark)
-    _upsert(
-        conn, DISKS, [{"serial": k, "asset_id": v[1]} for k, v in sorted(links.items())], "serial"
-    )
-    return len(states)
+    if not done:
+        for _ev in check():  # every chain checked before anything is written
+            pass
+        _insert_events(conn, new, progress)
+    if states is None:
+        states = fold_all(assets, new, stored_events(conn, have), have)
+    fold_loans(conn, new)
+    wanted = set(assets)
+    extra = sorted(set(refold_also(conn)) - wanted) if refold_also else []
+    if extra:
+        more = held(conn, extra)
+        states += fold_all(extra, new, stored_events(conn, more), more)
+        have |= more
+    write_states(conn, states, have)
 
 
 def receive(
@@ -545,12 +491,13 @@ def receive(
     with writing(engine) as conn:
         current = heads(conn)
         new: list[dict[str, Any]] = []
+        plan: list[tuple[str, Head, list[dict[str, Any]], int]] = []
         for ws, (events, upto) in sorted(chains.items()):
             head = current.get(ws, Head())
             events = [ev for ev in events if ev["ws_seq"] > head.seq]  # another sync was first
             if not events:
                 continue
-            check_chain(ws, head, events, upto, side)
+            plan.append((ws, head, events, upto))
             new.extend(events)
             last = events[-1]
             receipts.append(
@@ -563,8 +510,13 @@ def receive(
                     "at": at,
                 }
             )
-        _insert_events(conn, new, progress)
-        _upsert(
+
+        def check() -> Iterator[dict[str, Any]]:
+            for ws, head, events, upto in plan:
+                yield from checked(ws, head, events, upto, side)
+
+        _store(conn, new, check, progress, refold_also)
+        upsert(
             conn,
             HEADS,
             [
@@ -576,7 +528,7 @@ def receive(
                 }
                 for r in receipts
             ],
-            "workstation",
+            ["workstation"],
         )
         for r in receipts:  # a bench restored from an older backup gets its own chain back
             conn.execute(
@@ -584,6 +536,4 @@ def receive(
                 .where(STATIONS.c.id == r["workstation"], STATIONS.c.last_ws_seq < r["last"])
                 .values(last_ws_seq=r["last"], last_hash=r["last_hash"])
             )
-        extra = list(refold_also(conn)) if refold_also else []
-        refold(conn, new, extra)
     return receipts

@@ -8,6 +8,7 @@ file descriptors 3 and 4), so no websocket library and no port are needed.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import shutil
@@ -31,8 +32,20 @@ FLAGS = [
 ]
 
 
+@functools.cache
 def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+    """A Chromium that runs: Ubuntu's ``chromium`` package is only a stub asking for the snap."""
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path is None:
+            continue
+        try:
+            proc = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if proc.returncode == 0 and "chromium" in proc.stdout.lower():
+            return path
+    return None
 
 
 @dataclass

@@ -133,7 +133,7 @@ def test_receipt_in_the_donors_language(run_cli, initialized, tmp_path):
         {"model": "HP ProBook 450 G5", "count": 2},
         {"model": "Lenovo ThinkPad T480", "count": 1},
     ]
-    assert data["weight_kg"] == 6.9 and "2.3 kg" in data["weight_basis"]
+    assert data["weight_kg"] == 6.9 and "3 laptops × 2.3 kg" in data["weight_basis"]
     pdf = tmp_path / "recu.pdf"
     text = run_cli(
         "intake", "receipt", "--batch", "LG-11", "--lang", "fr", "--pdf", str(pdf), expect=0
@@ -144,7 +144,7 @@ def test_receipt_in_the_donors_language(run_cli, initialized, tmp_path):
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Reçu pour des appareils donnés" in paper
-    assert "Ville de Liège" in paper and "HP ProBook 450 G5" in paper and "6.9 kg" in paper
+    assert "Ville de Liège" in paper and "HP ProBook 450 G5" in paper and "6,9 kg" in paper
 
 
 def test_receipt_of_an_unknown_batch(run_cli, initialized):

@@ -14,7 +14,9 @@ from tests.support_chromium import chromium, visit
 from tests.support_reports import build_store
 
 needs_chromium = pytest.mark.skipif(
-    chromium() is None, reason="needs Debian's chromium (apt-get install -y chromium)"
+    chromium() is None,
+    reason="needs a Chromium that runs (Debian: apt-get install -y chromium; "
+    "Ubuntu's chromium package is a stub for the snap)",
 )
 
 

@@ -7,7 +7,8 @@ import typer
 from refurb.env import Env
 from refurb.i18n import _
 
-HELP = """Show this site's settings, or change one: site, lang, inventory, label_url.
+HELP = """Show this site's settings, or change one: site, lang, inventory, label_url, and
+for refurb workbench label_printer, label_template, os_image, os_version.
 
 The inventory URL is kept without its password (put that in ~/.pgpass or PGPASSWORD).
 An empty value removes the setting.
@@ -18,7 +19,11 @@ Example: refurb config inventory postgresql+psycopg://refurb@stock.example.org/i
 
 def config(
     ctx: typer.Context,
-    key: str | None = typer.Argument(None, help="The setting: site, lang, inventory or label_url."),
+    key: str | None = typer.Argument(
+        None,
+        help="The setting: site, lang, inventory, label_url, label_printer, label_template, "
+        "os_image or os_version.",
+    ),
     value: str | None = typer.Argument(None, help="Its new value (leave out to show it)."),
     json_out: bool = typer.Option(False, "--json", help="Print the settings as JSON."),
 ) -> None:

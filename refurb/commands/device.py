@@ -220,6 +220,8 @@ def _render_device(
                 erasure_word(d.get("erasure") or "pending"),
             )
         out.print(table)
+    for label, why in _method_choices(timeline):
+        out.print(_("How {disk} was erased: {why}").format(disk=label, why=why), markup=False)
     if missing and state["status"] in ("intake", "in_progress", "quarantine"):
         out.print(_("[yellow]Before it can be ready:[/yellow] ") + "; ".join(missing))
     table = Table(title=_("Timeline"), title_justify="left", show_edge=False)
@@ -230,6 +232,24 @@ def _render_device(
         when = item["at"][:16].replace("T", " ")
         table.add_row(when, item["actor"], event_summary(item["kind"], item["payload"]))
     out.print(table)
+
+
+def _method_choices(timeline: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(disk, why its latest erasure used its method) for every disk erased, in disk order."""
+    from refurb.wipe.choice import choice_of, choice_sentence
+
+    latest: dict[str, str] = {}
+    for item in timeline:
+        if item["kind"] != "wipe":
+            continue
+        disk = item["payload"].get("disk") or {}
+        label = str(disk.get("name") or disk.get("serial") or disk.get("model") or "disk")
+        why = choice_sentence(choice_of(item["payload"]))
+        if why:
+            latest[label] = why
+        else:
+            latest.pop(label, None)
+    return list(latest.items())
 
 
 def _render_mismatch(env: Env, state: dict[str, Any]) -> None:

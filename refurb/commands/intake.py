@@ -81,6 +81,10 @@ delimiter, XLSX or ODS). Columns are found by their header in Dutch, French or E
 (Serienummer / Numéro de série / Serial, Merk / Marque, Model / Modèle, Schenker / Donateur /
 Donor, Datum ontvangst / Date de réception, Opmerkingen / Remarques), or named with --map.
 
+The kind of each device (laptop, desktop, tablet, phone, screen) comes from a Soort / Genre /
+Type / Kind column, in any of the three languages ("vaste pc", "ordinateur portable",
+"écran", "gsm"...), or from --kind for the whole file; without either it is a laptop.
+
 Devices are matched by serial: importing the same file again changes nothing, and a changed
 cell becomes an update in the device's timeline. Every bad row is named by its line; nothing
 is written from a file with bad rows unless --skip-bad.
@@ -102,7 +106,14 @@ def import_(
         "--map",
         metavar="COLUMN=FIELD",
         help="Which field a column holds, e.g. --map 'S/N fabrikant=serial' (or =- to leave "
-        "it out). Fields: serial, manufacturer, model, donor, batch, received, notes, location.",
+        "it out). Fields: serial, manufacturer, model, kind, donor, batch, received, notes, "
+        "location.",
+    ),
+    kind: str | None = typer.Option(
+        None,
+        "--kind",
+        "-k",
+        help="Kind of every row: laptop, desktop, tablet, phone or screen (wins over a column).",
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", "-n", help="Show what would be created and updated; write nothing."
@@ -115,7 +126,7 @@ def import_(
     from refurb.store import open_store
 
     env: Env = ctx.obj
-    prepared = prepare(file, sheet=sheet, maps=maps or (), donor=donor, batch=batch)
+    prepared = prepare(file, sheet=sheet, maps=maps or (), donor=donor, batch=batch, kind=kind)
     with (
         open_store(env) as store,
         CountProgress(env, _("Importing"), threshold=PROGRESS_FROM, quiet=json_out) as progress,
@@ -399,7 +410,7 @@ def receipt(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the receipt as JSON."),
 ) -> None:
-    from refurb.intake.receipt import build_receipt, language, receipt_lines, render_pdf
+    from refurb.intake.receipt import build_receipt, language, number, receipt_lines, render_pdf
     from refurb.store import open_store
 
     env: Env = ctx.obj
@@ -412,6 +423,7 @@ def receipt(
         form = _("{label}: {value}")
         lines = [form.format(label=label, value=value) for label, value in receipt_lines(data)]
         title = _("Receipt for donated devices")
+        counts = [(number(item["count"]), item["model"]) for item in data["models"]]
         if pdf is not None:
             render_pdf(data, pdf)
     if json_out:
@@ -420,8 +432,8 @@ def receipt(
     env.out.print(title, markup=False)
     for line in lines:
         env.out.print("  " + line, markup=False)
-    for item in data["models"]:
-        env.out.print(f"  {item['count']:>5}  {item['model']}", markup=False)
+    for count, model in counts:
+        env.out.print(f"  {count:>5}  {model}", markup=False)
     if pdf is not None:
         env.err.print(_("Wrote {file}.").format(file=pdf), markup=False)
 

@@ -15,7 +15,17 @@ from typing import Any
 from refurb.errors import InvalidInput
 from refurb.i18n import _
 
-FIELDS = ("serial", "manufacturer", "model", "donor", "batch", "received", "notes", "location")
+FIELDS = (
+    "serial",
+    "manufacturer",
+    "model",
+    "kind",
+    "donor",
+    "batch",
+    "received",
+    "notes",
+    "location",
+)
 IGNORE = ("-", "ignore", "skip")
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -53,7 +63,27 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "fabricant",
         "constructeur",
     ),
-    "model": ("model", "model name", "type", "modèle", "modele", "modeltype", "typenummer"),
+    "model": ("model", "model name", "modèle", "modele", "modeltype", "typenummer"),
+    "kind": (
+        "kind",
+        "device kind",
+        "device type",
+        "type of device",
+        "category",
+        "soort",
+        "soort toestel",
+        "toestel",
+        "type toestel",
+        "toesteltype",
+        "apparaat",
+        "soort apparaat",
+        "categorie",
+        "genre",
+        "type d'appareil",
+        "type appareil",
+        "appareil",
+        "catégorie",
+    ),
     "donor": (
         "donor",
         "donated by",
@@ -109,6 +139,9 @@ def norm(header: Any) -> str:
 
 
 _LOOKUP = {norm(alias): name for name, aliases in ALIASES.items() for alias in aliases}
+# "Type" is the model on some sheets ("Merk: Lenovo, Type: T460") and the kind of device on
+# others ("Type: laptop"): decided by the other columns, else by what the column holds.
+AMBIGUOUS = {norm("type"): ("kind", "model"), norm("types"): ("kind", "model")}
 
 
 @dataclass
@@ -118,9 +151,25 @@ class Mapping:
     columns: dict[int, str]
     headers: list[str]
     ignored: list[str] = field(default_factory=list)
+    # A "Type" column that may be the kind or the model, decided by its cells (``settle``).
+    undecided: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def fields(self) -> set[str]:
         return set(self.columns.values())
+
+    def settle(self, rows: Sequence[tuple[int, list[Any]]]) -> None:
+        """Give each undecided column the field its cells show: kinds, else the model."""
+        from refurb.intake.kinds import looks_like_kinds
+
+        for index, choices in sorted(self.undecided.items()):
+            free = [name for name in choices if name not in self.fields()]
+            if not free:
+                self.ignored.append(self.headers[index])
+                continue
+            values = [cells[index] if index < len(cells) else None for _l, cells in rows]
+            name = free[0] if len(free) == 1 else ("kind" if looks_like_kinds(values) else "model")
+            self.columns[index] = name
+        self.undecided = {}
 
 
 def parse_map(items: Sequence[str]) -> dict[str, str]:
@@ -150,11 +199,15 @@ def map_header(cells: Sequence[Any], overrides: dict[str, str] | None = None) ->
     columns: dict[int, str] = {}
     ignored: list[str] = []
     seen: dict[str, str] = {}
+    undecided: dict[int, tuple[str, ...]] = {}
     for index, header in enumerate(headers):
         key = norm(header)
         if not key:
             continue
         name = overrides.get(key) or _LOOKUP.get(key)
+        if name is None and key in AMBIGUOUS:
+            undecided[index] = AMBIGUOUS[key]
+            continue
         if name is None or name == "-":
             ignored.append(header)
             continue
@@ -167,7 +220,7 @@ def map_header(cells: Sequence[Any], overrides: dict[str, str] | None = None) ->
             )
         seen[name] = header
         columns[index] = name
-    return Mapping(columns=columns, headers=headers, ignored=ignored)
+    return Mapping(columns=columns, headers=headers, ignored=ignored, undecided=undecided)
 
 
 def find_header(
@@ -193,6 +246,9 @@ def find_header(
                     "Marque",
                     "Model",
                     "Modèle",
+                    "Soort",
+                    "Genre",
+                    "Kind",
                     "Schenker",
                     "Donateur",
                     "Donor",

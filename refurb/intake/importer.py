@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from refurb.store import Store
 
 INTAKE_PAYLOAD = ("serial", "manufacturer", "model", "donor", "batch", "notes", "location")
+DEFAULT_KIND = "laptop"  # a row whose sheet and command say no kind
 
 
 @dataclass
@@ -90,13 +91,29 @@ def prepare(
     maps: Sequence[str] = (),
     donor: str | None = None,
     batch: str | None = None,
+    kind: str | None = None,
 ) -> Prepared:
-    """Read, map and check the file: no store needed."""
+    """Read, map and check the file: no store needed. ``kind`` (--kind) is every row's kind."""
+    whole_kind = whole_file_kind(kind)  # refused before the file is read
     table = read_sheet(path, sheet)
     overrides = parse_map(maps)
     position, mapping = find_header(table.rows, overrides, path.name)
     data = table.rows[position + 1 :]
-    defaults = {"donor": (donor or "").strip() or None, "batch": (batch or "").strip() or None}
+    if not data:
+        from refurb.errors import InvalidInput
+        from refurb.i18n import _
+
+        raise InvalidInput(
+            _("{file} has a header (line {line}) but no rows of devices under it").format(
+                file=table.name, line=table.rows[position][0]
+            )
+        )
+    mapping.settle(data)
+    defaults = {
+        "donor": (donor or "").strip() or None,
+        "batch": (batch or "").strip() or None,
+        "kind": whole_kind,
+    }
     records, errors = convert(data, mapping, defaults=defaults, limits=field_limits())
     columns = {mapping.headers[i]: name for i, name in sorted(mapping.columns.items())}
     return Prepared(
@@ -108,6 +125,24 @@ def prepare(
         records=records,
         errors=errors,
     )
+
+
+def whole_file_kind(kind: str | None) -> str | None:
+    """``--kind`` as typed (laptop, "portable", "écran"...) -> the kind; unknown is refused."""
+    if kind is None or not kind.strip():
+        return None
+    from refurb.errors import InvalidInput
+    from refurb.i18n import _
+    from refurb.intake.kinds import kind_of
+    from refurb.readiness import kinds
+
+    found = kind_of(kind)
+    if found is None:
+        raise InvalidInput(
+            _("--kind {kind!r} is not a kind refurb knows").format(kind=kind),
+            _("kinds: {names}").format(names=", ".join(kinds())),
+        )
+    return found
 
 
 def _declared(state: dict[str, Any]) -> dict[str, Any]:
@@ -149,12 +184,15 @@ def import_file(
         device = found.get(fields["serial"])
         if device is None:
             payload = {k: fields.get(k) for k in INTAKE_PAYLOAD}
+            payload["kind"] = fields.get("kind") or DEFAULT_KIND
             if fields.get("received"):
                 payload["received"] = fields["received"]
             creates.append(payload)
             result.created.append({"line": record.line, "serial": fields["serial"]})
             continue
-        declared = _declared(store.device_state(device))
+        state = store.device_state(device)
+        declared = _declared(state)
+        declared["kind"] = state.get("kind") or DEFAULT_KIND  # the kind now, not as declared
         changes = {k: v for k, v in fields.items() if declared.get(k) != v}
         if not changes:
             result.unchanged.append({"line": record.line, "asset_id": device.asset_id})

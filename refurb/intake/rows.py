@@ -14,6 +14,7 @@ from typing import Any
 from refurb.dates import DateError, parse_date
 from refurb.i18n import _
 from refurb.intake.columns import Mapping
+from refurb.intake.kinds import kind_of
 
 
 @dataclass
@@ -61,6 +62,20 @@ def convert(
         problems: list[str] = []
         for index, name in mapping.columns.items():
             value = cells[index] if index < len(cells) else None
+            if name == "kind":
+                if defaults.get("kind") or not cell_text(value):
+                    continue  # --kind says it for the whole file; a blank cell: a laptop
+                kind = kind_of(value)
+                if kind is None:
+                    problems.append(
+                        _(
+                            "kind {value!r} is not one refurb knows: write laptop, desktop, "
+                            "tablet, phone or screen"
+                        ).format(value=cell_text(value))
+                    )
+                else:
+                    fields[name] = kind
+                continue
             if name == "received":
                 if value is None or (isinstance(value, str) and not value.strip()):
                     continue

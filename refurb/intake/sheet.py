@@ -92,16 +92,41 @@ def read_csv_text(text: str, name: str) -> Sheet:
     lines = text.splitlines()
     delimiter = sniff_delimiter(lines)
     sheet = Sheet(name=name, delimiter=delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        sheet.rows = _csv_rows(text, delimiter, strict=True)
+    except csv.Error as exc:
+        if not getattr(exc, "unclosed", False):
+            # A cell such as "14" screen (text after a closing quote): read it as Excel does.
+            try:
+                sheet.rows = _csv_rows(text, delimiter, strict=False)
+                return sheet
+            except csv.Error as loose:
+                exc = loose
+        line = getattr(exc, "line", None)
+        raise InvalidInput(
+            _("{file} line {line}: {reason}").format(file=name, line=line, reason=exc)
+        ) from exc
+    return sheet
+
+
+def _csv_rows(text: str, delimiter: str, *, strict: bool) -> list[tuple[int, list[Any]]]:
+    """(line, cells) of the non-blank rows. A quote opened and never closed would swallow every
+    later line into one cell: that is an error naming the line where the cell began."""
+    rows: list[tuple[int, list[Any]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    start = 1
     try:
         for cells in reader:
             if not _blank(cells):
-                sheet.rows.append((reader.line_num, [c.strip() for c in cells]))
+                rows.append((start, [c.strip() for c in cells]))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise InvalidInput(
-            _("{file} line {line}: {reason}").format(file=name, line=reader.line_num, reason=exc)
-        ) from exc
-    return sheet
+        if "unexpected end of data" in str(exc):
+            exc = csv.Error(_('a quoted cell begins here and its closing quote (") is missing'))
+            exc.unclosed = True  # type: ignore[attr-defined]
+        exc.line = start  # type: ignore[attr-defined]
+        raise exc from None
+    return rows
 
 
 def _xlsx(path: Path, sheet: str | None) -> Sheet:
@@ -187,7 +212,13 @@ def read_sheet(path: Path, sheet: str | None = None) -> Sheet:
     if data.startswith(ZIP_MAGIC):
         kind = _zip_kind(data)
         if kind is None:
-            raise _binary(path.name)
+            zip_message = _(
+                "{file} is a ZIP archive, not a spreadsheet (no XLSX or ODS workbook in it)"
+            )
+            raise InvalidInput(
+                zip_message.format(file=path.name),
+                _("save it as CSV, XLSX or ODS and import that"),
+            )
         if kind == "xlsx" and not _has_calamine():
             result = _xlsx(path, sheet)
         else:

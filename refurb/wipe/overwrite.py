@@ -37,6 +37,10 @@ class Overwrite:
     """The overwrite half of the eraser (a mixin: its state is set up by ``DiskEraser``)."""
 
     def _overwrite(self) -> tuple[str, str | None]:
+        if self.plan.pre_erase is not None:
+            stopped = self._pre_erase()
+            if stopped is not None:
+                return stopped
         pattern = make_pattern(self.plan.method, self.options.key_bits)
         self.pattern = pattern
         dev = self._open()
@@ -59,6 +63,26 @@ class Overwrite:
             return self._judge_overwrite(flushed)
         finally:
             dev.close()
+
+    def _pre_erase(self) -> tuple[str, str | None] | None:
+        """The chip's own erase before the overwrite (refurb.emmc_sanitize); a failure fails the
+        disk before anything is written."""
+        from refurb import emmc_sanitize
+        from refurb.firmware import FirmwareEraseError
+
+        step = self.plan.pre_erase
+        self.meter.start("firmware", None)
+        try:
+            emmc_sanitize.execute(step, self.runner)
+        except FirmwareEraseError as exc:
+            return "failed", _("{technique} failed: {why}").format(
+                technique=step.technique, why=exc.message
+            )
+        if self.stop.is_set():
+            return "interrupted", _("stopped by {signal} after the {technique}").format(
+                signal=self.stop.reason, technique=step.technique
+            )
+        return None
 
     def _write_pass(self, dev: Device, pattern: Any, size: int) -> bool:
         """One pass over the disk. Returns True when stopped by a signal.

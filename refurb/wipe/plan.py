@@ -118,6 +118,22 @@ class DiskPlan:
     notes: list[str] = field(default_factory=list)
     commands: list[CommandResult] = field(default_factory=list)
     hidden: HiddenArea | None = None
+    # The chip's own erase run before an overwrite (an eMMC's Sanitize: refurb.emmc_sanitize).
+    pre_erase: Any | None = None
+    # Why this method: a code (refurb.events.METHOD_CHOICES) and the planner's words.
+    choice_code: str = "requested"
+    choice_reason: str | None = None
+
+    def choice(self) -> dict[str, Any]:
+        """Why this method was chosen, as the record and the ``wipe`` event carry it."""
+        return {
+            "requested": self.requested,
+            "method": self.method,
+            "technique": self.technique,
+            "nist_method": self.nist_method,
+            "code": self.choice_code,
+            "reason": self.choice_reason,
+        }
 
     @property
     def confirmation(self) -> Confirmation:
@@ -144,7 +160,7 @@ class DiskPlan:
 
     def _erase_steps(self, size: str) -> list[str]:
         d = self.disk
-        out: list[str] = []
+        out: list[str] = [" ".join(argv) for argv in getattr(self.pre_erase, "argv_list", [])]
         if self.method == "firmware":
             out.append(
                 _("read a {pct}% sample of {path} to compare after the erase").format(
@@ -188,7 +204,9 @@ class DiskPlan:
             "chunk_size": self.chunk_size,
             "request_size": self.request_size,
             "fallback_reason": self.fallback_reason,
+            "method_choice": self.choice(),
             "firmware_commands": self.firmware_argv(),
+            "pre_erase": self.pre_erase.to_dict() if self.pre_erase is not None else None,
             "steps": self.steps(),
             "notes": self.notes,
             "hidden_area": self.hidden.to_dict() if self.hidden is not None else None,
@@ -291,6 +309,12 @@ def _plan_method(
         "request_size": request_size_of(disk.path, disk.logical_sector_size),
     }
     if options.method in ("firmware", "auto"):
+        from refurb import emmc_sanitize
+
+        if emmc_sanitize.is_emmc(disk.to_dict()):
+            from refurb.wipe.plan_emmc import plan_emmc
+
+            return plan_emmc(disk, options, runner, common)
         fallback = None
         if disk.protocol in VIRTUAL_PROTOCOLS:
             fallback = _("{kind} has no firmware erase").format(kind=disk.media_type)
@@ -329,8 +353,11 @@ def _plan_method(
                     firmware=fw_plan,
                     notes=notes,
                     commands=runner.history,
+                    choice_code="firmware" if options.method == "auto" else "requested",
+                    choice_reason=getattr(fw_plan, "reason", None),
                     **common,
                 )
+        virtual = disk.protocol in VIRTUAL_PROTOCOLS
         return DiskPlan(
             method="prng",
             nist_method="Clear",
@@ -339,6 +366,8 @@ def _plan_method(
             passes=1,
             verify=options.verify,
             fallback_reason=fallback,
+            choice_code="no_firmware_erase" if virtual else "firmware_refused",
+            choice_reason=fallback,
             notes=([_("firmware erase not used: {why}").format(why=fallback)] if fallback else [])
             + _overwrite_notes(disk),
             commands=runner.history,
@@ -352,6 +381,7 @@ def _plan_method(
         passes=1,
         verify=options.verify,
         notes=_overwrite_notes(disk),
+        choice_reason=f"--method {options.method} was asked for",
         **common,
     )
 

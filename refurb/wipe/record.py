@@ -103,6 +103,7 @@ def build_record(
         "nist_method": plan.nist_method,
         "technique": plan.technique,
         "passes": plan.passes,
+        "method_choice": plan.choice() if hasattr(plan, "choice") else None,
         "sanitization": {
             "requested_method": plan.requested,
             "pattern": pattern,
@@ -112,6 +113,7 @@ def build_record(
             "queue_limits": eraser.queue_limits,
             "o_direct": eraser.direct,
             "firmware_fallback_reason": plan.fallback_reason,
+            "pre_erase": _pre_erase(plan),
             "tool": {"name": "refurb", "version": __version__},
             "external_tools": tools_of(commands),
             "notes": plan.notes,
@@ -147,6 +149,20 @@ def build_record(
             record["reason"] = "; ".join(shortfalls)
             record["exceptions"] = _exceptions("failed", record["reason"], errors)
     return record
+
+
+def _pre_erase(plan: Any) -> dict[str, Any] | None:
+    """The chip erase run before the overwrite (an eMMC's Sanitize), as planned."""
+    step = getattr(plan, "pre_erase", None)
+    if step is None:
+        return None
+    return {
+        "technique": step.technique,
+        "nist_level": step.nist_level,
+        "argv": [list(a) for a in step.argv_list],
+        "checks": list(step.checks),
+        "identify": dict(step.identify),
+    }
 
 
 def hidden_finding(hidden: Any) -> dict[str, Any]:
@@ -312,6 +328,7 @@ def interrupted_record(
         "nist_method": started_payload.get("nist_method"),
         "technique": started_payload.get("technique"),
         "passes": started_payload.get("passes"),
+        "method_choice": started_payload.get("choice"),
         "sanitization": {"tool": {"name": "refurb", "version": __version__}},
         "verification": {
             "mode": started_payload.get("verify"),

@@ -179,6 +179,7 @@ def execute(
                 "verify": plan.verify,
                 "start": env.now().isoformat(timespec="seconds"),
                 "owner": owner(store.workstation),
+                "choice": plan.choice(),
             },
         )
         contexts.append((plan, ctx))
@@ -224,6 +225,7 @@ def execute(
                 "disk": plan.disk.identity(),
                 "status": outcome.status,
                 "record": outcome.record,
+                "choice": plan.choice(),
             },
         )
         results[wipe_id] = DiskResult(plan, wipe_id, outcome.status, outcome.reason, outcome.record)
@@ -240,6 +242,7 @@ def execute(
                 "technique": plan.technique,
                 "verify": plan.verify,
                 "owner": owner(store.workstation),
+                "choice": plan.choice(),
             },
             asset_id=asset_id,
             found_at=env.now(),
@@ -256,6 +259,7 @@ def execute(
                 "disk": plan.disk.identity(),
                 "status": "interrupted",
                 "record": record,
+                "choice": plan.choice(),
             },
         )
         results[ctx.wipe_id] = DiskResult(
@@ -287,6 +291,7 @@ def close_dangling(
                     "disk": payload.get("disk") or {},
                     "status": "interrupted",
                     "record": record,
+                    "choice": payload.get("choice"),
                 },
             )
             closed.append(
