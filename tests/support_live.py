@@ -287,7 +287,14 @@ class Console:
             c.expect("Enter|Entrée")
             said += c.before + c.after
             c.sendline("")
-        c.expect("refurb-live", timeout=300)  # the shell's banner (no workbench in this refurb)
+        # The workbench's first screen (its asset prompt says "RF-..."), or the shell's banner
+        # when this refurb has no workbench. From the workbench: q, then s for the shell.
+        if c.expect([r"RF-\.\.\.", "refurb-live"], timeout=300) == 0:
+            self.mark("workbench")
+            c.sendline("q")
+            c.expect(r" s: ", timeout=120)  # the launcher: next device, s: shell, p: power off
+            c.sendline("s")
+            c.expect("refurb-live", timeout=120)
         self.mark("shell")
         said += c.before
         c.sendline("stty -echo; export PS1='RF''B> '; cd /srv/refurb-data 2>/dev/null || cd /run")
