@@ -292,7 +292,7 @@ class Console:
         if c.expect([r"RF-\.\.\.", "refurb-live"], timeout=300) == 0:
             self.mark("workbench")
             c.sendline("q")
-            c.expect(r" s: ", timeout=120)  # the launcher: next device, s: shell, p: power off
+            c.expect(r" s ?: ", timeout=120)  # the launcher: next device, s: shell, p: power off
             c.sendline("s")
             c.expect("refurb-live", timeout=120)
         self.mark("shell")
