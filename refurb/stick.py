@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -59,6 +58,22 @@ def data_partition(lsblk_json: str, target: str) -> dict[str, Any] | None:
     return None
 
 
+def _partitions(lsblk_json: str) -> list[str]:
+    """The paths of the partitions in lsblk's JSON (pure)."""
+    try:
+        stack = list(json.loads(lsblk_json or "{}").get("blockdevices") or [])
+    except (ValueError, AttributeError):
+        return []
+    found = []
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            if node.get("type") == "part" and node.get("path"):
+                found.append(str(node["path"]))
+            stack.extend(node.get("children") or [])
+    return found
+
+
 def _no_partition(target: str) -> NotFound:
     return NotFound(
         _("no partition labelled {label} on {target}").format(label=DATA_LABEL, target=target),
@@ -90,11 +105,12 @@ def mounted_data(env: Env, target: str) -> Iterator[tuple[Path, str]]:
     if not listing.ok:
         raise StoreError(f"lsblk {target}: {listing.stderr.strip() or listing.returncode}")
     part = data_partition(listing.stdout, target)
-    if part is None:  # lsblk reads labels from udev; without udev ask blkid, which probes
-        found = runner.run(["blkid", "-o", "device", "-t", f"LABEL={DATA_LABEL}"], timeout_s=30)
-        mine = [d for d in found.stdout.split() if re.fullmatch(re.escape(target) + r"(p?\d+)?", d)]
-        if mine:
-            part = {"path": mine[0], "mountpoint": None}
+    if part is None:  # lsblk reads labels from udev; without udev ask blkid to probe each one
+        for dev in [target, *_partitions(listing.stdout)]:
+            probe = runner.run(["blkid", "-p", "-o", "value", "-s", "LABEL", dev], timeout_s=30)
+            if probe.stdout.strip() == DATA_LABEL:
+                part = {"path": dev, "mountpoint": None}
+                break
     if part is None:
         raise _no_partition(target)
     if part.get("mountpoint"):
