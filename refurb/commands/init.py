@@ -45,6 +45,11 @@ def init(
         "--lang",
         help="Language of this workbench, kept in the settings: nl, fr or en.",
     ),
+    stick: str | None = typer.Option(
+        None,
+        "--stick",
+        help="Prepare this live stick (device or mounted REFURB-DATA folder) for this site.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     from refurb.setup import initialize
@@ -54,6 +59,9 @@ def init(
         if lang.lower()[:2] not in ("nl", "fr", "en"):
             raise typer.BadParameter(f"{lang!r}: nl, fr, en", param_hint="--lang")
         env.apply_settings(lang.lower()[:2])  # this run speaks it already
+    if stick is not None:
+        _prepare_stick(env, stick, json_out, site, contact, operator, inventory, label_url, lang)
+        return
     result = initialize(
         env,
         site=site,
@@ -79,3 +87,51 @@ def init(
             )
         )
     env.out.print(_("Next: [bold]refurb intake new --serial SERIAL[/bold] for each laptop."))
+
+
+def _prepare_stick(
+    env: Env,
+    target: str,
+    json_out: bool,
+    site: str | None,
+    contact: str | None,
+    operator: str | None,
+    inventory: str | None,
+    label_url: str | None,
+    lang: str | None,
+) -> None:
+    from refurb.keys import short_fingerprint
+    from refurb.stick import prepare_stick
+
+    result = prepare_stick(
+        env,
+        target,
+        site=site,
+        contact=contact,
+        operator=operator,
+        inventory=inventory,
+        label_url=label_url,
+        lang=lang.lower()[:2] if lang else None,
+    )
+    if json_out:
+        env.print_json(result)
+        return
+    env.out.print(_("[green]✓[/green] Stick ready: {part}").format(part=result["partition"]))
+    env.out.print(_("  Site: {site}").format(site=result["site"] or _("(not named)")))
+    env.out.print(
+        _("  Inventory: {url}").format(
+            url=result["inventory"] or _("(none: records stay on the stick)")
+        )
+    )
+    words = {"copied": _("copied onto the stick"), "same": _("already on the stick")}
+    state = words.get(result["key"], result["key"])
+    env.out.print(_("  Signing key: {state}").format(state=state))
+    env.out.print("    " + short_fingerprint(result["fingerprint"]), soft_wrap=True)
+    if result.get("password_dropped"):
+        env.err.print(
+            _(
+                "[yellow]The password was not stored:[/yellow] put it in ~/.pgpass or "
+                "PGPASSWORD, or type it when refurb sync asks"
+            )
+        )
+    env.out.print(_("Next: boot a laptop from the stick (docs/live.md)."))
