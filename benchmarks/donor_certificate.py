@@ -36,9 +36,10 @@ RATIO_TARGET = 4.0
 
 
 def _env(home: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["REFURB_HOME"] = str(home)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    """As for an installed refurb: bytecode cached (``_common.env_with``), this store only."""
+    from _common import env_with
+
+    env = env_with(REFURB_HOME=str(home))
     env.pop("REFURB_DB", None)
     return env
 
