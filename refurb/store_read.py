@@ -15,10 +15,7 @@ from refurb.errors import InvalidInput, NotFound, StoreError
 from refurb.i18n import _
 from refurb.models import Device, DeviceDisk, DeviceFact, Event, Workstation
 from refurb.projection import missing_for_ready
-from refurb.store_rows import (
-    JSON_FIELDS,
-    event_hash,
-)
+from refurb.store_rows import HASHED, JSON_FIELDS, event_hash
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -187,21 +184,7 @@ class StoreReads:
                 problems.append(
                     _("{where}: does not follow the event before it").format(where=where)
                 )
-            fields = {
-                k: getattr(ev, k)
-                for k in (
-                    "id",
-                    "asset_id",
-                    "kind",
-                    "payload",
-                    "actor",
-                    "workstation",
-                    "ws_seq",
-                    "created_at",
-                    "prev_hash",
-                )
-            }
-            if event_hash(**fields) != ev.hash:
+            if event_hash(**{k: getattr(ev, k) for k in HASHED}) != ev.hash:
                 problems.append(
                     _("{where}: its content was changed after it was written").format(where=where)
                 )

@@ -22,23 +22,13 @@ from refurb.i18n import _
 from refurb.models import Device, DeviceDisk, DeviceFact, Event
 from refurb.projection import LOAN_KINDS, PARTNER_KINDS, apply, new_state
 from refurb.store import _row_values
+from refurb.store_rows import HASHED
 
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 DEVICES = Device.__table__  # type: ignore[attr-defined]
 DISKS = DeviceDisk.__table__  # type: ignore[attr-defined]
 FACTS = DeviceFact.__table__  # type: ignore[attr-defined]
-COLUMNS = (
-    "id",
-    "asset_id",
-    "kind",
-    "payload",
-    "actor",
-    "workstation",
-    "ws_seq",
-    "created_at",
-    "prev_hash",
-    "hash",
-)
+COLUMNS = (*HASHED, "hash")  # an event row as it travels: what the hash covers, and the hash
 BATCH = 2000
 Mark = tuple[str, str, int]  # an event's place in the fold order
 
