@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from refurb.commands.cbreak import Cbreak
 from refurb.env import Env
 from refurb.i18n import _
 
@@ -139,7 +138,7 @@ _CHECK_KEYS = "owfmn"
 _COSMETIC_KEYS = "abcdn"
 
 
-class _Keys:
+class _Keys(Cbreak):
     """Key presses, one at a time, with the terminal in cbreak mode for the whole questionnaire.
 
     Keeping one mode throughout means a fast typist's (or a paste's) keys are neither echoed nor
@@ -147,34 +146,9 @@ class _Keys:
     platform without termios) it falls back to ``typer.getchar``.
     """
 
-    def __init__(self) -> None:
-        self.pending = ""
-        self._fd: int | None = None
-        self._saved: Any = None
-
-    def __enter__(self) -> _Keys:
-        try:
-            import termios
-            import tty
-
-            fd = sys.stdin.fileno()
-            if os.isatty(fd):
-                self._saved = termios.tcgetattr(fd)
-                tty.setcbreak(fd, termios.TCSANOW)
-                self._fd = fd
-        except (ImportError, OSError, ValueError, AttributeError):
-            self._fd = None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            import termios
-
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
-
     def _chunk(self) -> str:
-        if self._fd is not None:
-            return os.read(self._fd, 64).decode("utf-8", errors="replace")
+        if self.terminal:
+            return self.read_raw(64)
         try:
             return typer.getchar(echo=False)
         except EOFError:

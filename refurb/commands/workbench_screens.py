@@ -8,10 +8,9 @@ the test runner) lines are read from stdin instead and keys are the first charac
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING, Any
 
+from refurb.commands.cbreak import Cbreak
 from refurb.i18n import _
 
 if TYPE_CHECKING:
@@ -23,43 +22,16 @@ BACKSPACE = ("\x7f", "\x08")
 PLAIN_TERMS = ("vt100", "vt102", "vt220", "linux", "dumb", "")
 
 
-class Keys:
+class Keys(Cbreak):
     """One key at a time (cbreak on a terminal); counts every key press for the figures."""
 
     def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or sys.stdin
-        self.pending = ""
+        super().__init__(stream)
         self.presses = 0
-        self._fd: int | None = None
-        self._saved: Any = None
-
-    def __enter__(self) -> Keys:
-        try:
-            import termios
-            import tty
-
-            fd = self.stream.fileno()
-            if os.isatty(fd):
-                self._saved = termios.tcgetattr(fd)
-                tty.setcbreak(fd, termios.TCSANOW)
-                self._fd = fd
-        except (ImportError, OSError, ValueError, AttributeError):
-            self._fd = None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            import termios
-
-            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
-
-    @property
-    def terminal(self) -> bool:
-        return self._fd is not None
 
     def _chunk(self) -> str:
-        if self._fd is not None:
-            return os.read(self._fd, 256).decode("utf-8", errors="replace")
+        if self.terminal:
+            return self.read_raw(256)
         line = self.stream.readline()
         return line if line.endswith("\n") or not line else line + "\n"
 
