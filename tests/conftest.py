@@ -128,3 +128,17 @@ def pg_server_url() -> Iterator[str]:
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def inventory(request, tmp_path):
+    """A shared inventory URL: a SQLite file on a "share", or a fresh PostgreSQL database."""
+    from support_sync import pg_database
+
+    if request.param == "sqlite":
+        share = tmp_path / "share"
+        share.mkdir()
+        yield f"sqlite:///{share / 'inventory.db'}"
+        return
+    with pg_database(request.getfixturevalue("pg_server_url")) as url:
+        yield url

@@ -186,3 +186,11 @@ def grow(bench: Bench, n: int, devices: int = 20) -> None:
             refold(conn, new)
     finally:
         engine.dispose()
+
+
+def one_line(result, status: int = 1) -> str:
+    assert result.exit_code == status, result
+    lines = result.stderr.strip("\n").splitlines()
+    assert lines and lines[0].startswith("refurb: error: "), result
+    assert len(lines) <= 2 and "Traceback" not in result.stderr, result
+    return lines[0]

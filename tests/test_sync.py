@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-from support_sync import Bench, devices, events, pg_database
+from support_sync import Bench, devices, events
 
 from refurb.store import SCHEMA_HEAD, open_store
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def inventory(request, tmp_path):
-    if request.param == "sqlite":
-        share = tmp_path / "share"
-        share.mkdir()
-        yield f"sqlite:///{share / 'inventory.db'}"
-        return
-    with pg_database(request.getfixturevalue("pg_server_url")) as url:
-        yield url
 
 
 def sync(run_cli, bench: Bench, inventory: str, *args: str):

@@ -8,33 +8,23 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-import pytest
-from support_sync import Bench, RefusingServer, devices, events, grow, pg_database, plain, rows
+from support_sync import (
+    Bench,
+    RefusingServer,
+    devices,
+    events,
+    grow,
+    one_line,
+    pg_database,
+    plain,
+    rows,
+)
 
 from refurb.store import open_store
 
 ROOT = Path(__file__).resolve().parent
 E480 = ROOT / "fixtures" / "probe" / "thinkpad-e480"
 UUID = "4c4c4544-0042-3510-8052-b4c04f4a4d32"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def inventory(request, tmp_path):
-    if request.param == "sqlite":
-        share = tmp_path / "share"
-        share.mkdir()
-        yield f"sqlite:///{share / 'inventory.db'}"
-        return
-    with pg_database(request.getfixturevalue("pg_server_url")) as url:
-        yield url
-
-
-def one_line(result, status: int = 1) -> str:
-    assert result.exit_code == status, result
-    lines = result.stderr.strip("\n").splitlines()
-    assert lines and lines[0].startswith("refurb: error: "), result
-    assert len(lines) <= 2 and "Traceback" not in result.stderr, result
-    return lines[0]
 
 
 def public_tables(url: str) -> list[str]:

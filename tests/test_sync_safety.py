@@ -11,32 +11,21 @@ import time
 from pathlib import Path
 
 import pytest
-from support_sync import Bench, RefusingServer, devices, events, grow, pg_database, plain
+from support_sync import (
+    Bench,
+    RefusingServer,
+    devices,
+    events,
+    grow,
+    one_line,
+    pg_database,
+    plain,
+)
 
 from refurb.store import event_hash, open_store
 from refurb.sync_db import LOCK_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
-PREFIX = "refurb: error: "
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def inventory(request, tmp_path):
-    if request.param == "sqlite":
-        share = tmp_path / "share"
-        share.mkdir()
-        yield f"sqlite:///{share / 'inventory.db'}"
-        return
-    with pg_database(request.getfixturevalue("pg_server_url")) as url:
-        yield url
-
-
-def one_line(result, status: int = 1) -> str:
-    assert result.exit_code == status, result
-    lines = result.stderr.strip("\n").splitlines()
-    assert lines and lines[0].startswith(PREFIX), result
-    assert len(lines) <= 2 and "Traceback" not in result.stderr, result
-    return lines[0]
 
 
 def snapshot(url: str) -> tuple[list, list]:
